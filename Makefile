@@ -1,0 +1,88 @@
+# Cairn build. `make` builds release binaries in build/; `make run` starts
+# cairnd on embedded SQLite; `make test` runs every test (unit, integration on
+# SQLite and PostgreSQL, UI in headless Chromium) under ASan and UBSan.
+#
+# Sources are found by wildcard: a new .c file under src/<module>/ is built
+# without editing this file. src/cairnd.c holds main(); unit tests link every
+# other object.
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+BASEFLAGS = $(WARN) -D_GNU_SOURCE -DCAIRN_VERSION='"$(VERSION)"' -Isrc -Ibuild/gen \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lpthread -lm
+REL_CFLAGS  := -O2 -g
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC   := $(wildcard src/common/*.c src/store/*.c src/http/*.c src/api/*.c src/cmdb/*.c)
+GEN_SRC   := build/gen/schema_sql.c
+MAIN_SRC  := src/cairnd.c
+SCHEMA    := $(sort $(wildcard src/store/schema/*.sql))
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+REL_OBJ   := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/schema_sql.o
+ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC)) build/asan/obj/gen/schema_sql.o
+UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps web run test unit bench clean lint asan
+all: build/cairnd web
+
+deps:
+	@scripts/deps.sh
+
+build/gen/schema_sql.c: $(SCHEMA) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(REL_CFLAGS) -MMD -c $< -o $@
+build/obj/%.o: %.c | build/gen/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(REL_CFLAGS) -MMD -c $< -o $@
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(ASAN_CFLAGS) -MMD -c $< -o $@
+build/asan/obj/%.o: %.c | build/gen/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(ASAN_CFLAGS) -MMD -c $< -o $@
+
+build/cairnd: $(REL_OBJ) build/obj/src/cairnd.o
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/cairnd: $(ASAN_OBJ) build/asan/obj/src/cairnd.o
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/tests/%: build/asan/obj/tests/unit/%.o $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+asan: build/asan/cairnd $(UNIT_BIN)
+
+web:
+	@scripts/build-web.sh
+
+run: deps all
+	@scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory asan web
+	@scripts/test.sh
+
+unit: asan
+	@scripts/test.sh unit
+
+bench: deps all
+	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
+	  --suppress=missingIncludeSystem -Isrc src
+	clang-tidy --quiet $(LIB_SRC) $(MAIN_SRC) -- $(BASEFLAGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,60 @@
+/* listq.h -- the list query every collection endpoint shares.
+ *
+ * Parses `q`, `page`, `per_page` and `sort` against a table of the
+ * resource's fields (which are sortable, which are searched), lets the
+ * handler add filters, and answers {"items": [...], "total": N}. Column
+ * names in SQL only ever come from the field table, never from the request;
+ * every value is bound.
+ */
+#ifndef CAIRN_LISTQ_H
+#define CAIRN_LISTQ_H
+
+#include "common/sbuf.h"
+#include "http/http.h"
+#include "store/db.h"
+
+enum { LISTQ_SORT = 1, LISTQ_SEARCH = 2 };
+
+typedef struct {
+    const char *name;   /* column name, NULL ends the table */
+    unsigned flags;
+} listq_field;
+
+#define LISTQ_MAX_PARAMS 32
+
+/* Optional: called with the page's rows before answering (to add sets,
+ * counts…); returns 0 or -1. */
+typedef int (*listq_expand)(db_conn *c, json_t *items);
+
+typedef struct {
+    const listq_field *fields;
+    listq_expand expand;
+    int64_t page, per_page;
+    char order[128];
+    sbuf where;                      /* " AND …" clauses */
+    db_val params[LISTQ_MAX_PARAMS];
+    int nparams;
+    char *pattern;                   /* LIKE pattern for q, owned */
+    bool overflow;
+} listq;
+
+/* Parse the request's list parameters. default_sort is "field" or "-field".
+ * Returns false after answering 400 (q must still be listq_free'd). */
+bool listq_parse(http_req *r, http_resp *w, const listq_field *fields, const char *default_sort,
+                 listq *q);
+
+/* Add " AND <clause>" where clause has exactly one "$%d", replaced by the
+ * number of the bound value v (text borrowed: must outlive listq_run). */
+void listq_where(listq *q, const char *clause, db_val v);
+
+/* Add " AND <clause>" with no parameter (a fixed SQL fragment). */
+void listq_where_sql(listq *q, const char *clause);
+
+/* Run `select` (a SELECT … FROM … without WHERE) with the filters, search,
+ * order and page, and answer. json_cols is a comma-separated list of columns
+ * holding JSON text to return decoded, or NULL. */
+void listq_run(http_req *r, http_resp *w, listq *q, const char *select, const char *json_cols);
+
+void listq_free(listq *q);
+
+#endif

@@ -1,0 +1,19 @@
+/* users.h -- /api/v1/users: accounts, and the first admin at start-up. */
+#ifndef CAIRN_USERS_H
+#define CAIRN_USERS_H
+
+#include "http/http.h"
+
+void users_list(http_req *r, http_resp *w);
+void users_get(http_req *r, http_resp *w);
+void users_create(http_req *r, http_resp *w);
+void users_update(http_req *r, http_resp *w);
+void users_delete(http_req *r, http_resp *w);
+void users_reset_password(http_req *r, http_resp *w);
+
+/* When no user exists, create "admin" (superuser) with the password from
+ * CAIRN_ADMIN_PASSWORD or a random one, which is printed to stdout and
+ * written to <data>/initial-admin-password (mode 0600). Returns 0 or -1. */
+int users_bootstrap(app *a);
+
+#endif

@@ -1,0 +1,137 @@
+/* cairnd.c -- the Cairn server: load configuration, open and migrate the
+ * database, create the first admin, serve HTTP until SIGTERM/SIGINT, then
+ * shut down gracefully (in-flight requests finish). */
+#include "api/session.h"
+#include "api/users.h"
+#include "app.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/secret.h"
+#include "common/util.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/db.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CAIRN_WEB_DIR
+#define CAIRN_WEB_DIR "build/web"
+#endif
+
+/* Default the web directory to build/web beside the binary's directory. */
+static void default_web_dir(config *c, const char *argv0)
+{
+    char exe[PATH_MAX];
+    if (c->web_dir[0])
+        return;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char *parent = strrchr(exe, '/');
+            /* build/cairnd → build/web; build/asan/cairnd → build/web */
+            if (parent && strcmp(parent + 1, "asan") == 0)
+                *parent = '\0';
+            snprintf(c->web_dir, sizeof c->web_dir, "%.*s/web", (int)(sizeof c->web_dir - 5), exe);
+            return;
+        }
+    }
+    (void)argv0;
+    snprintf(c->web_dir, sizeof c->web_dir, "%s", CAIRN_WEB_DIR);
+}
+
+static int ensure_data_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        return 0;
+    fprintf(stderr, "cairnd: cannot create data directory %s: %s\n", dir, strerror(errno));
+    return -1;
+}
+
+static int open_database(app *a)
+{
+    char err[512];
+    if (!a->cfg.db_url[0] &&
+        snprintf(a->cfg.db_url, sizeof a->cfg.db_url, "sqlite:%s/cairn.db", a->cfg.data_dir) >=
+            (int)sizeof a->cfg.db_url) {
+        fprintf(stderr, "cairnd: data directory path too long\n");
+        return -1;
+    }
+    if (db_open(a->cfg.db_url, a->cfg.db_pool, &a->db, err, sizeof err) != DB_OK) {
+        fprintf(stderr, "cairnd: cannot open the database: %s\n", err);
+        return -1;
+    }
+    if (db_migrate(a->db, err, sizeof err) != DB_OK) {
+        fprintf(stderr, "cairnd: database migration failed: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    app a = {0};
+    char err[512];
+    int rc = 1;
+    server *srv = NULL;
+    if (config_load(&a.cfg, argc, argv, err, sizeof err) < 0) {
+        fprintf(stderr, "cairnd: %s\n", err);
+        return 2;
+    }
+    if (a.cfg.show_help) {
+        fputs(config_usage(), stdout);
+        return 0;
+    }
+    if (a.cfg.show_version) {
+        printf("cairnd %s\n", CAIRN_VERSION);
+        return 0;
+    }
+    log_set_level((log_level)a.cfg.log_level);
+    default_web_dir(&a.cfg, argv[0]);
+    if (router_check(cairn_routes, err, sizeof err) < 0) {
+        fprintf(stderr, "cairnd: %s\n", err);
+        return 1;
+    }
+    if (secret_init() < 0 || session_init() < 0) {
+        fprintf(stderr, "cairnd: libsodium failed to start\n");
+        return 1;
+    }
+    /* Block the stop signals in every thread; main waits for them below. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    a.started_at = util_now();
+    if (ensure_data_dir(a.cfg.data_dir) < 0 || open_database(&a) < 0 || users_bootstrap(&a) < 0)
+        goto done;
+    srv = server_start(&a, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "cairnd: %s\n", err);
+        goto done;
+    }
+    log_info("started", "version=%s listen=%s:%d db=%s web=%s", CAIRN_VERSION, a.cfg.listen_host,
+             a.cfg.listen_port, db_kind(a.db), a.cfg.web_dir);
+    printf("Cairn is running at http://%s:%d/\n", a.cfg.listen_host, a.cfg.listen_port);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("stopping", "signal=%d", sig);
+    server_stop(srv, 10000);
+    rc = 0;
+done:
+    db_close(a.db);
+    log_info("stopped", NULL);
+    return rc;
+}

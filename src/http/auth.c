@@ -1,0 +1,226 @@
+/* auth.c -- see auth.h. */
+#include "http/auth.h"
+
+#include "api/settings.h"
+#include "app.h"
+#include "common/secret.h"
+#include "common/util.h"
+#include "http/router.h"
+#include "store/db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const auth_modules[] = {"assets", "apps",     "tasks", "delivery", "monitor",
+                                    "users",  "settings", "audit", NULL};
+const char *const auth_actions[] = {"view", "edit", "execute", "admin", NULL};
+
+/* Sliding expiry is written back at most this often, so that reads do not
+ * each cost a write. */
+#define TOUCH_INTERVAL 60
+
+static bool in_list(const char *const *list, const char *s, size_t len)
+{
+    for (; *list; list++)
+        if (strlen(*list) == len && strncmp(*list, s, len) == 0)
+            return true;
+    return false;
+}
+
+bool auth_perm_valid(const char *perm)
+{
+    const char *colon = perm ? strchr(perm, ':') : NULL;
+    return colon && in_list(auth_modules, perm, (size_t)(colon - perm)) &&
+           in_list(auth_actions, colon + 1, strlen(colon + 1));
+}
+
+static bool holds(const auth_ctx *a, const char *module, size_t mlen, const char *action)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(a->permissions, i, p) {
+        const char *s = json_string_value(p);
+        if (!s || strncmp(s, module, mlen) != 0 || s[mlen] != ':')
+            continue;
+        if (strcmp(s + mlen + 1, action) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool auth_has(const auth_ctx *a, const char *perm)
+{
+    if (!a->authenticated)
+        return false;
+    if (a->superuser)
+        return true;
+    const char *colon = strchr(perm, ':');
+    if (!colon || !a->permissions)
+        return false;
+    size_t ml = (size_t)(colon - perm);
+    const char *action = colon + 1;
+    if (holds(a, perm, ml, action) || holds(a, perm, ml, "admin"))
+        return true;
+    if (strcmp(action, "view") == 0)
+        return holds(a, perm, ml, "edit") || holds(a, perm, ml, "execute");
+    return false;
+}
+
+json_t *auth_effective_permissions(const auth_ctx *a)
+{
+    json_t *out = json_array();
+    char perm[64];
+    for (const char *const *m = auth_modules; *m && out; m++)
+        for (const char *const *ac = auth_actions; *ac; ac++) {
+            snprintf(perm, sizeof perm, "%s:%s", *m, *ac);
+            if (auth_has(a, perm))
+                json_array_append_new(out, json_string(perm));
+        }
+    return out;
+}
+
+void auth_ctx_free(auth_ctx *a)
+{
+    json_decref(a->permissions);
+    json_decref(a->group_ids);
+    a->permissions = a->group_ids = NULL;
+}
+
+bool auth_load_user(app *ap, int64_t user_id, auth_ctx *a)
+{
+    bool ok = false;
+    json_t *row = NULL, *perms = NULL, *groups = NULL;
+    db_conn *c = db_acquire(ap->db);
+    if (db_query_one(c, "SELECT username, superuser, role_id FROM users WHERE id = $1 AND active = 1",
+                     DB_ARGS(DB_INT(user_id)), &row) != DB_OK)
+        goto done;
+    json_int_t role = json_integer_value(json_object_get(row, "role_id"));
+    if (db_query(c, "SELECT permission FROM role_permissions WHERE role_id = $1 ORDER BY permission",
+                 DB_ARGS(DB_INT(role)), &perms) != DB_OK ||
+        db_query(c, "SELECT group_id FROM role_groups WHERE role_id = $1 ORDER BY group_id",
+                 DB_ARGS(DB_INT(role)), &groups) != DB_OK)
+        goto done;
+    a->user_id = user_id;
+    util_strcpy(a->username, sizeof a->username, json_string_value(json_object_get(row, "username")));
+    a->superuser = json_integer_value(json_object_get(row, "superuser")) != 0;
+    a->permissions = json_array();
+    a->group_ids = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(perms, i, v)
+        json_array_append(a->permissions, json_object_get(v, "permission"));
+    json_array_foreach(groups, i, v)
+        json_array_append(a->group_ids, json_object_get(v, "group_id"));
+    a->authenticated = true;
+    ok = true;
+done:
+    db_release(c);
+    json_decref(row);
+    json_decref(perms);
+    json_decref(groups);
+    return ok;
+}
+
+/* Look up the session cookie; on success fills a. */
+static bool auth_session(http_req *r, const char *cookie)
+{
+    char hash[SECRET_HEX_MAX];
+    secret_sha256_hex(cookie, hash);
+    int64_t now = util_now();
+    json_t *row = NULL;
+    bool ok = false;
+    db_conn *c = db_acquire(r->app->db);
+    if (db_query_one(c, "SELECT user_id, csrf_token, last_seen_at FROM sessions "
+                        "WHERE token_hash = $1 AND expires_at > $2",
+                     DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
+        goto done;
+    int64_t uid = json_integer_value(json_object_get(row, "user_id"));
+    if (now - json_integer_value(json_object_get(row, "last_seen_at")) >= TOUCH_INTERVAL)
+        db_exec(c, "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+                DB_ARGS(DB_INT(now), DB_INT(now + settings_int(r->app, "session_ttl")),
+                        DB_TEXT(hash)), NULL);
+    db_release(c);
+    c = NULL;
+    if (!auth_load_user(r->app, uid, &r->auth))
+        goto done;
+    r->auth.via = "session";
+    memcpy(r->auth.session_hash, hash, sizeof hash);
+    util_strcpy(r->auth.csrf_token, sizeof r->auth.csrf_token,
+                json_string_value(json_object_get(row, "csrf_token")));
+    ok = true;
+done:
+    if (c)
+        db_release(c);
+    json_decref(row);
+    return ok;
+}
+
+static bool auth_token(http_req *r, const char *token)
+{
+    char hash[SECRET_HEX_MAX];
+    secret_sha256_hex(token, hash);
+    int64_t now = util_now();
+    json_t *row = NULL;
+    bool ok = false;
+    db_conn *c = db_acquire(r->app->db);
+    if (db_query_one(c, "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 "
+                        "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                     DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
+        goto done;
+    int64_t id = json_integer_value(json_object_get(row, "id"));
+    json_t *lu = json_object_get(row, "last_used_at");
+    if (!json_is_integer(lu) || now - json_integer_value(lu) >= TOUCH_INTERVAL)
+        db_exec(c, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                DB_ARGS(DB_INT(now), DB_INT(id)), NULL);
+    db_release(c);
+    c = NULL;
+    if (!auth_load_user(r->app, json_integer_value(json_object_get(row, "user_id")), &r->auth))
+        goto done;
+    r->auth.via = "token";
+    r->auth.token_id = id;
+    ok = true;
+done:
+    if (c)
+        db_release(c);
+    json_decref(row);
+    return ok;
+}
+
+static bool is_write(const char *m)
+{
+    return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+bool auth_check(http_req *r, http_resp *w)
+{
+    const route *rt = r->route;
+    r->auth.via = "";
+    const char *authz = req_header(r, "Authorization");
+    const char *cookie = req_cookie(r, AUTH_COOKIE);
+    if (authz && strncmp(authz, "Bearer ", 7) == 0) {
+        if (!auth_token(r, authz + 7) && strcmp(rt->perm, "public") != 0) {
+            resp_error(w, 401, "unauthorized", NULL, "the API token is unknown, expired or revoked");
+            return false;
+        }
+    } else if (cookie && *cookie) {
+        auth_session(r, cookie); /* an expired cookie is just "not signed in" */
+    }
+    if (strcmp(rt->perm, "public") == 0)
+        return true;
+    if (!r->auth.authenticated) {
+        resp_error(w, 401, "unauthorized", NULL, "sign in first");
+        return false;
+    }
+    if (strcmp(r->auth.via, "session") == 0 && is_write(r->method) && !(rt->flags & ROUTE_NO_CSRF)) {
+        const char *sent = req_header(r, "X-CSRF-Token");
+        if (!sent || !secret_equal(sent, r->auth.csrf_token)) {
+            resp_error(w, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+            return false;
+        }
+    }
+    if (strcmp(rt->perm, "login") != 0 && !auth_has(&r->auth, rt->perm)) {
+        resp_error(w, 403, "forbidden", NULL, "you need the %s permission", rt->perm);
+        return false;
+    }
+    return true;
+}

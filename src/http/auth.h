@@ -1,0 +1,44 @@
+/* auth.h -- who is calling and may they: sessions, API tokens, CSRF,
+ * permissions.
+ *
+ * auth_check() runs for every request before its handler: it reads the
+ * session cookie or the Bearer token, loads the user's permissions and
+ * host-group scope, enforces the CSRF header on session writes, and compares
+ * the route's declared permission. It answers 401/403 itself.
+ *
+ * Permission strings are "module:action". Holding "m:admin" grants every
+ * action of module m; "m:edit" and "m:execute" also grant "m:view";
+ * superusers hold everything.
+ */
+#ifndef CAIRN_AUTH_H
+#define CAIRN_AUTH_H
+
+#include "http/http.h"
+
+#define AUTH_COOKIE "cairn_sid"
+
+/* Authenticate and authorise r for its route. Returns true to go on; false
+ * when w holds the 401/403 answer. */
+bool auth_check(http_req *r, http_resp *w);
+
+/* True when the caller holds `perm` ("module:action"). */
+bool auth_has(const auth_ctx *a, const char *perm);
+
+/* Every permission the caller holds, expanded (superusers: all). New array. */
+json_t *auth_effective_permissions(const auth_ctx *a);
+
+/* True when perm names a known module and action. */
+bool auth_perm_valid(const char *perm);
+
+/* Module and action names, NULL-terminated. */
+extern const char *const auth_modules[];
+extern const char *const auth_actions[];
+
+/* Load user `user_id`'s flags, permissions and group scope into a (which
+ * must be zeroed or freed). Returns false when the user is missing or
+ * inactive. */
+bool auth_load_user(app *ap, int64_t user_id, auth_ctx *a);
+
+void auth_ctx_free(auth_ctx *a);
+
+#endif

@@ -1,0 +1,630 @@
+/* db.c -- the storage pool and the backend-independent half of db.h.
+ *
+ * A `db` is a fixed set of connections opened up front by one backend
+ * (db_sqlite.c or db_pg.c, chosen from the URL scheme). Idle connections sit
+ * on a free list guarded by a mutex; db_acquire() pops one, waiting on a
+ * condition variable while the list is empty, and db_release() rolls back any
+ * transaction the borrower left open before pushing the connection back and
+ * waking one waiter. Every other call is argument checking plus dispatch to
+ * the backend's run/script functions.
+ *
+ * Migrations: each embedded migration runs in its own transaction together
+ * with its row in schema_migrations. The transaction first takes the
+ * backend's migration lock (pg_advisory_xact_lock on PostgreSQL; SQLite's
+ * BEGIN IMMEDIATE already excludes other writers) and re-checks the version
+ * under that lock, so several servers starting together apply each migration
+ * exactly once. The token @ID@ in migration SQL becomes the backend's
+ * auto-increment primary key column.
+ */
+#include "store/db.h"
+#include "store/db_impl.h"
+#include "store/migrations.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum {
+    DB_POOL_MAX = 1024,    /* sanity bound on pool_size */
+    DB_PARAMS_MAX = 32766, /* SQLite's default SQLITE_MAX_VARIABLE_NUMBER */
+};
+
+struct db {
+    const db_backend *be;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when a connection returns to free_list */
+    db_conn *free_list;
+    int size;         /* connections opened, all listed in conns[] */
+    db_conn *conns[]; /* every connection, for db_close() */
+};
+
+/* Write a message to a caller's (err, errlen) buffer, if there is one. */
+static void put_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void put_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void db_set_err(db_conn *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!c)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- URL and pool ------------------------------------------------------ */
+
+/* Pick the backend for `url` and the string handed to its open(). */
+static int parse_url(const char *url, const db_backend **be, const char **target)
+{
+    if (strncasecmp(url, "sqlite:", 7) == 0) {
+        *be = &db_sqlite_backend;
+        *target = url + 7; /* the path, literally: sqlite:///x is /x */
+    } else if (strncasecmp(url, "postgresql://", 13) == 0 || strncasecmp(url, "postgres://", 11) == 0) {
+        *be = &db_pg_backend;
+        *target = url; /* libpq parses URIs itself */
+    } else if (strncasecmp(url, "postgresql:", 11) == 0) {
+        *be = &db_pg_backend;
+        *target = url + 11; /* "postgresql:host=... dbname=..." */
+    } else {
+        return DB_ERR;
+    }
+    return **target ? DB_OK : DB_ERR;
+}
+
+int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
+{
+    const db_backend *be = NULL;
+    const char *target = NULL;
+    db *d = NULL;
+    bool mu_ok = false, cv_ok = false;
+
+    put_err(err, errlen, "%s", "");
+    if (!out)
+        return DB_ERR;
+    *out = NULL;
+    if (!url || parse_url(url, &be, &target) != DB_OK) {
+        put_err(err, errlen, "database URL must be sqlite:PATH or postgresql://...");
+        return DB_ERR;
+    }
+    if (pool_size < 1 || pool_size > DB_POOL_MAX) {
+        put_err(err, errlen, "pool size %d out of range 1..%d", pool_size, DB_POOL_MAX);
+        return DB_ERR;
+    }
+    d = calloc(1, sizeof *d + (size_t)pool_size * sizeof d->conns[0]);
+    if (!d) {
+        put_err(err, errlen, "out of memory");
+        return DB_ERR;
+    }
+    d->be = be;
+    mu_ok = pthread_mutex_init(&d->mu, NULL) == 0;
+    cv_ok = mu_ok && pthread_cond_init(&d->cv, NULL) == 0;
+    if (!cv_ok) {
+        put_err(err, errlen, "cannot create pool lock");
+        goto fail;
+    }
+    for (int i = 0; i < pool_size; i++) {
+        db_conn *c = be->open(target, err, errlen);
+        if (!c)
+            goto fail;
+        c->owner = d;
+        c->in_tx = false;
+        c->next_free = d->free_list;
+        d->free_list = c;
+        d->conns[d->size++] = c;
+    }
+    *out = d;
+    return DB_OK;
+
+fail:
+    for (int i = 0; i < d->size; i++)
+        be->close(d->conns[i]);
+    if (cv_ok)
+        pthread_cond_destroy(&d->cv);
+    if (mu_ok)
+        pthread_mutex_destroy(&d->mu);
+    free(d);
+    return DB_ERR;
+}
+
+void db_close(db *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < d->size; i++)
+        d->be->close(d->conns[i]);
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+    free(d);
+}
+
+const char *db_kind(const db *d)
+{
+    return d ? d->be->kind : "";
+}
+
+db_conn *db_acquire(db *d)
+{
+    db_conn *c;
+
+    pthread_mutex_lock(&d->mu);
+    while (!d->free_list)
+        pthread_cond_wait(&d->cv, &d->mu);
+    c = d->free_list;
+    d->free_list = c->next_free;
+    c->next_free = NULL;
+    pthread_mutex_unlock(&d->mu);
+    c->err[0] = '\0';
+    return c;
+}
+
+void db_release(db_conn *c)
+{
+    db *d;
+
+    if (!c)
+        return;
+    d = c->owner;
+    if (c->in_tx || d->be->tx_open(c))
+        (void)d->be->run(c, "ROLLBACK", NULL, 0, NULL, 0, NULL);
+    c->in_tx = false;
+    pthread_mutex_lock(&d->mu);
+    c->next_free = d->free_list;
+    d->free_list = c;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+db *db_of(const db_conn *c)
+{
+    return c ? c->owner : NULL;
+}
+
+const char *db_errmsg(const db_conn *c)
+{
+    return c ? c->err : "no connection";
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+/* Common argument checks; sets c->err and returns DB_ERR on misuse. */
+static int check_args(db_conn *c, const char *sql, const db_val *params, int n)
+{
+    if (!c)
+        return DB_ERR;
+    if (!sql) {
+        db_set_err(c, "SQL text is NULL");
+        return DB_ERR;
+    }
+    if (n < 0 || n > DB_PARAMS_MAX || (n > 0 && !params)) {
+        db_set_err(c, "bad parameter list (%d parameters)", n);
+        return DB_ERR;
+    }
+    return DB_OK;
+}
+
+int db_query(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows)
+{
+    int rc;
+
+    if (rows)
+        *rows = NULL;
+    rc = check_args(c, sql, params, n);
+    if (rc != DB_OK)
+        return rc;
+    if (!rows) {
+        db_set_err(c, "db_query: rows is NULL");
+        return DB_ERR;
+    }
+    return c->owner->be->run(c, sql, params, n, rows, 0, NULL);
+}
+
+int db_query_one(db_conn *c, const char *sql, const db_val *params, int n, json_t **row)
+{
+    json_t *rows = NULL;
+    int rc;
+
+    if (row)
+        *row = NULL;
+    rc = check_args(c, sql, params, n);
+    if (rc != DB_OK)
+        return rc;
+    if (!row) {
+        db_set_err(c, "db_query_one: row is NULL");
+        return DB_ERR;
+    }
+    rc = c->owner->be->run(c, sql, params, n, &rows, 1, NULL);
+    if (rc != DB_OK)
+        return rc;
+    if (json_array_size(rows) == 0) {
+        db_set_err(c, "no row");
+        rc = DB_NOTFOUND;
+    } else {
+        *row = json_incref(json_array_get(rows, 0));
+    }
+    json_decref(rows);
+    return rc;
+}
+
+/* Convert one JSON column value to an integer. */
+static int value_to_int(db_conn *c, const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        double x = json_real_value(v);
+        /* The range test is written so that NaN fails it. */
+        if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) || x != trunc(x)) {
+            db_set_err(c, "value %g is not an integer", x);
+            return DB_ERR;
+        }
+        *out = (int64_t)x;
+    } else if (json_is_boolean(v)) {
+        *out = json_is_true(v) ? 1 : 0;
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        char *end = NULL;
+        long long x;
+        errno = 0;
+        x = strtoll(s, &end, 10);
+        if (errno != 0 || end == s || *end != '\0') {
+            db_set_err(c, "value is not an integer");
+            return DB_ERR;
+        }
+        *out = (int64_t)x;
+    } else if (json_is_null(v)) {
+        db_set_err(c, "value is NULL");
+        return DB_NOTFOUND;
+    } else {
+        db_set_err(c, "no column");
+        return DB_ERR;
+    }
+    return DB_OK;
+}
+
+int db_query_int(db_conn *c, const char *sql, const db_val *params, int n, int64_t *out)
+{
+    json_t *row = NULL;
+    void *it;
+    int rc;
+
+    if (!out) {
+        db_set_err(c, "db_query_int: out is NULL");
+        return DB_ERR;
+    }
+    rc = db_query_one(c, sql, params, n, &row);
+    if (rc != DB_OK)
+        return rc;
+    it = json_object_iter(row); /* jansson keeps column order */
+    rc = value_to_int(c, it ? json_object_iter_value(it) : NULL, out);
+    json_decref(row);
+    return rc;
+}
+
+int db_exec(db_conn *c, const char *sql, const db_val *params, int n, int64_t *changes)
+{
+    int rc;
+
+    if (changes)
+        *changes = 0;
+    rc = check_args(c, sql, params, n);
+    if (rc != DB_OK)
+        return rc;
+    return c->owner->be->run(c, sql, params, n, NULL, 0, changes);
+}
+
+int db_exec_script(db_conn *c, const char *sql)
+{
+    int rc = check_args(c, sql, NULL, 0);
+
+    if (rc != DB_OK)
+        return rc;
+    return c->owner->be->script(c, sql);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+int db_begin(db_conn *c)
+{
+    int rc;
+
+    if (!c)
+        return DB_ERR;
+    if (c->in_tx) {
+        db_set_err(c, "a transaction is already open on this connection");
+        return DB_ERR;
+    }
+    rc = c->owner->be->run(c, c->owner->be->begin_sql, NULL, 0, NULL, 0, NULL);
+    if (rc == DB_OK)
+        c->in_tx = true;
+    return rc;
+}
+
+int db_commit(db_conn *c)
+{
+    int rc;
+
+    if (!c)
+        return DB_ERR;
+    if (!c->in_tx) {
+        db_set_err(c, "no transaction is open on this connection");
+        return DB_ERR;
+    }
+    rc = c->owner->be->run(c, "COMMIT", NULL, 0, NULL, 0, NULL);
+    /* A failed COMMIT may leave the transaction open (SQLite busy): then the
+     * caller must still roll back; otherwise it is over either way. */
+    c->in_tx = rc != DB_OK && c->owner->be->tx_open(c);
+    return rc;
+}
+
+int db_rollback(db_conn *c)
+{
+    int rc;
+
+    if (!c)
+        return DB_ERR;
+    if (!c->owner->be->tx_open(c)) {
+        c->in_tx = false; /* nothing open (or the backend already rolled back) */
+        return DB_OK;
+    }
+    rc = c->owner->be->run(c, "ROLLBACK", NULL, 0, NULL, 0, NULL);
+    c->in_tx = false;
+    return rc;
+}
+
+/* ---- text helper for backends ------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at p (at most len bytes), 0 if none. */
+static size_t utf8_seq(const unsigned char *p, size_t len)
+{
+    size_t need;
+    uint32_t cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        need = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        need = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        need = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xc0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return need;
+}
+
+json_t *db_json_text(const char *s, size_t len)
+{
+    static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+    const unsigned char *p = (const unsigned char *)s;
+    json_t *j = json_stringn(s, len);
+    char *buf = NULL;
+    size_t o = 0;
+
+    if (j || len > SIZE_MAX / 3)
+        return j;
+    buf = malloc(len * 3);
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(p + i, len - i);
+        if (k == 0) {
+            memcpy(buf + o, repl, 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(buf + o, p + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    j = json_stringn(buf, o);
+    free(buf);
+    return j;
+}
+
+/* ---- migrations -------------------------------------------------------- */
+
+static int cmp_migration(const void *a, const void *b)
+{
+    const cairn_migration *const *x = a;
+    const cairn_migration *const *y = b;
+
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* A malloc'd copy of sql with every "@ID@" replaced by id_col; NULL if out
+ * of memory. */
+static char *expand_ids(const char *sql, const char *id_col)
+{
+    static const char tok[] = "@ID@";
+    const size_t toklen = sizeof tok - 1, idlen = strlen(id_col);
+    size_t count = 0, len = strlen(sql), outlen;
+    char *out, *o;
+
+    for (const char *p = strstr(sql, tok); p; p = strstr(p + toklen, tok))
+        count++;
+    if (idlen > toklen && count > (SIZE_MAX - len - 1) / (idlen - toklen))
+        return NULL;
+    outlen = len - count * toklen + count * idlen;
+    out = malloc(outlen + 1);
+    if (!out)
+        return NULL;
+    o = out;
+    for (const char *p = sql;;) {
+        const char *hit = strstr(p, tok);
+        size_t chunk = hit ? (size_t)(hit - p) : strlen(p);
+        memcpy(o, p, chunk);
+        o += chunk;
+        if (!hit)
+            break;
+        memcpy(o, id_col, idlen);
+        o += idlen;
+        p = hit + toklen;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* One migration transaction: lock, then apply `m` unless already recorded.
+ * m == NULL creates the schema_migrations table instead. */
+static int migrate_one(db_conn *c, const cairn_migration *m)
+{
+    const db_backend *be = c->owner->be;
+    char *sql = NULL;
+    int64_t seen = 0;
+    int rc = db_begin(c);
+
+    if (rc != DB_OK)
+        goto out;
+    if (be->migrate_lock && (rc = db_exec(c, be->migrate_lock, DB_NOARGS, NULL)) != DB_OK)
+        goto out;
+    if (!m) {
+        rc = db_exec(c,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                     DB_NOARGS, NULL);
+        if (rc != DB_OK)
+            goto out;
+    } else {
+        rc = db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = $1",
+                          DB_ARGS(DB_TEXT(m->name)), &seen);
+        if (rc != DB_OK || seen > 0) /* seen: another process applied it meanwhile */
+            goto out;
+        sql = expand_ids(m->sql, be->id_column);
+        if (!sql) {
+            db_set_err(c, "out of memory");
+            rc = DB_ERR;
+            goto out;
+        }
+        rc = db_exec_script(c, sql);
+        if (rc != DB_OK)
+            goto out;
+        rc = db_exec(c, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                     DB_ARGS(DB_TEXT(m->name), DB_INT(time(NULL))), NULL);
+        if (rc != DB_OK)
+            goto out;
+    }
+    rc = db_commit(c);
+
+out:
+    free(sql);
+    if (c->in_tx) { /* failed, or nothing to do: roll back, keeping the cause */
+        char keep[sizeof c->err];
+        memcpy(keep, c->err, sizeof keep);
+        (void)db_rollback(c);
+        memcpy(c->err, keep, sizeof keep);
+    }
+    return rc;
+}
+
+/* True when `name` is among the versions in rows ([{version: ...}, ...]). */
+static bool is_applied(const json_t *rows, const char *name)
+{
+    size_t i;
+    const json_t *row;
+
+    json_array_foreach(rows, i, row) {
+        const char *v = json_string_value(json_object_get(row, "version"));
+        if (v && strcmp(v, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+int db_migrate_list(db *d, const cairn_migration *list, int count, char *err, size_t errlen)
+{
+    const cairn_migration **order = NULL;
+    json_t *applied = NULL;
+    db_conn *c = NULL;
+    int rc = DB_ERR;
+
+    put_err(err, errlen, "%s", "");
+    if (!d || count < 0 || (count > 0 && !list)) {
+        put_err(err, errlen, "bad migration list");
+        return DB_ERR;
+    }
+    order = calloc((size_t)count + 1, sizeof *order);
+    if (!order) {
+        put_err(err, errlen, "out of memory");
+        return DB_ERR;
+    }
+    for (int i = 0; i < count; i++) {
+        if (!list[i].name || !list[i].sql) {
+            put_err(err, errlen, "migration %d has no name or SQL", i);
+            goto out;
+        }
+        order[i] = &list[i];
+    }
+    qsort(order, (size_t)count, sizeof *order, cmp_migration);
+    for (int i = 1; i < count; i++) {
+        if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
+            put_err(err, errlen, "duplicate migration %s", order[i]->name);
+            goto out;
+        }
+    }
+
+    c = db_acquire(d);
+    rc = migrate_one(c, NULL);
+    if (rc != DB_OK) {
+        put_err(err, errlen, "schema_migrations: %s", db_errmsg(c));
+        goto out;
+    }
+    rc = db_query(c, "SELECT version FROM schema_migrations", DB_NOARGS, &applied);
+    if (rc != DB_OK) {
+        put_err(err, errlen, "schema_migrations: %s", db_errmsg(c));
+        goto out;
+    }
+    for (int i = 0; i < count; i++) {
+        if (is_applied(applied, order[i]->name))
+            continue;
+        rc = migrate_one(c, order[i]);
+        if (rc != DB_OK) {
+            put_err(err, errlen, "migration %s: %s", order[i]->name, db_errmsg(c));
+            goto out;
+        }
+    }
+    rc = DB_OK;
+
+out:
+    json_decref(applied);
+    db_release(c);
+    free(order);
+    return rc;
+}
+
+int db_migrate(db *d, char *err, size_t errlen)
+{
+    return db_migrate_list(d, cairn_migrations, cairn_migrations_count, err, errlen);
+}

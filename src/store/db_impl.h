@@ -1,0 +1,64 @@
+/* db_impl.h -- what a storage backend provides to db.c.
+ *
+ * db.c owns the pool (mutex, condition variable, free list) and the public
+ * API; a backend only knows how to open one connection and run statements on
+ * it. Each backend file (db_sqlite.c, db_pg.c) exports one `db_backend`.
+ *
+ * Backend connections embed `db_conn` as their first member so db.c can hand
+ * them out and the backend can cast back. A connection is used by one thread
+ * at a time (the pool guarantees it), so backends need no locking of their own.
+ */
+#ifndef CAIRN_DB_IMPL_H
+#define CAIRN_DB_IMPL_H
+
+#include "db.h"
+
+#include <stdbool.h>
+
+struct db_conn {
+    db *owner;
+    db_conn *next_free;
+    bool in_tx;    /* db_begin() succeeded and no commit/rollback ended it yet */
+    char err[512]; /* last error message, NUL-terminated */
+};
+
+typedef struct db_backend {
+    const char *kind; /* "sqlite" or "postgresql" */
+    /* Open one connection for `target` (the path after "sqlite:" for sqlite;
+     * a libpq conninfo string or URL for postgresql). Returns NULL and fills
+     * err (always NUL-terminated) on failure. */
+    db_conn *(*open)(const char *target, char *err, size_t errlen);
+    /* Close the connection and free it. */
+    void (*close)(db_conn *c);
+    /* Run one statement with `n` bound parameters. When rows is non-NULL it
+     * receives a new array of row objects (at most max_rows of them when
+     * max_rows > 0); when rows is NULL the rows are discarded. *changes (may
+     * be NULL) receives the number of rows written (0 for a read). Returns a
+     * DB_* code and sets c->err on failure; *rows is then left NULL. */
+    int (*run)(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows,
+               int max_rows, int64_t *changes);
+    /* Run ;-separated statements without parameters. */
+    int (*script)(db_conn *c, const char *sql);
+    /* True when the server side has a transaction open (or its state is
+     * unknown, e.g. a lost connection), so db_release() must roll back. */
+    bool (*tx_open)(const db_conn *c);
+    /* Dialect. */
+    const char *begin_sql;    /* statement that starts a write transaction */
+    const char *id_column;    /* SQL substituted for "@ID@" in migrations */
+    const char *migrate_lock; /* run first in each migration transaction to
+                               * serialise migrating processes, or NULL */
+} db_backend;
+
+extern const db_backend db_sqlite_backend;
+extern const db_backend db_pg_backend;
+
+/* Store a formatted message in c->err (truncated to fit). */
+void db_set_err(db_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A new JSON string for `len` bytes of column text that may not be valid
+ * UTF-8 (SQLite does not check; blobs): valid text is copied as is, each
+ * byte of an invalid sequence becomes U+FFFD. Returns NULL only when out of
+ * memory. */
+json_t *db_json_text(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,374 @@
+/* db_pg.c -- the PostgreSQL backend of db.h, over libpq.
+ *
+ * One PGconn per pool connection, opened with PQconnectdbParams so that the
+ * URL (or key=value conninfo) from the configuration is expanded and two
+ * settings of ours are added: connect_timeout=10 unless the URL sets one, and
+ * client_encoding=UTF8 always (so text reaches jansson as UTF-8). NOTICE and
+ * WARNING messages are dropped by a no-op notice processor.
+ *
+ * Statements go through PQexecParams with text-format parameters: integers
+ * are printed as decimal and typed int8, reals printed with 17 significant
+ * digits and typed float8, text is sent untyped so the server infers its type
+ * from context. Result columns become JSON by type OID: int2/int4/int8 →
+ * integer, float4/float8/numeric → real, bool → true/false, NULL → null, all
+ * else → string.
+ *
+ * A connection found broken at the start of a call (including one the server
+ * closed while it sat idle in the pool) is reset once with PQreset before the
+ * statement is sent. A statement that fails because the connection dropped
+ * mid-way is not re-sent (it may have run); the next call reconnects. If the
+ * connection is lost inside a transaction, every statement fails until the
+ * caller rolls back, so no statement of that transaction runs outside it.
+ */
+#include "store/db_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Type OIDs from PostgreSQL's catalog/pg_type.h (stable across versions). */
+enum {
+    OID_BOOL = 16,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_NUMERIC = 1700,
+};
+
+enum { NUM_LEN = 32 }; /* room for any printed int64 or %.17g double */
+
+typedef struct {
+    db_conn base; /* must stay first: db.c sees only this */
+    PGconn *pg;
+    bool lost_tx; /* reconnected while a transaction was open */
+} pg_conn;
+
+static pg_conn *pgc(db_conn *c)
+{
+    return (pg_conn *)c;
+}
+
+static void no_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Copy libpq's connection-level message into c->err without its newline. */
+static void conn_err(pg_conn *pc, const char *what)
+{
+    size_t len;
+
+    db_set_err(&pc->base, "%s: %s", what, PQerrorMessage(pc->pg));
+    len = strlen(pc->base.err);
+    while (len > 0 && (pc->base.err[len - 1] == '\n' || pc->base.err[len - 1] == ' '))
+        pc->base.err[--len] = '\0';
+}
+
+/* Map a SQLSTATE to a DB_* code. */
+static int map_state(const char *state)
+{
+    static const struct {
+        const char *state;
+        int code;
+    } map[] = {
+        {"23505", DB_CONSTRAINT}, /* unique_violation */
+        {"23514", DB_CONSTRAINT}, /* check_violation */
+        {"23502", DB_CONSTRAINT}, /* not_null_violation */
+        {"23P01", DB_CONSTRAINT}, /* exclusion_violation */
+        {"23503", DB_FOREIGN},    /* foreign_key_violation */
+        {"40P01", DB_BUSY},       /* deadlock_detected */
+        {"55P03", DB_BUSY},       /* lock_not_available */
+        {"40001", DB_BUSY},       /* serialization_failure: retry, like busy */
+    };
+
+    for (size_t i = 0; state && i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(state, map[i].state) == 0)
+            return map[i].code;
+    }
+    return DB_ERR;
+}
+
+/* Record the error of a failed result (or of the connection if res is NULL)
+ * and return its DB_* code. */
+static int pg_fail(pg_conn *pc, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+
+    if (!msg) {
+        conn_err(pc, PQstatus(pc->pg) == CONNECTION_OK ? "error" : "connection lost");
+        return DB_ERR;
+    }
+    db_set_err(&pc->base, "%s%s%s [%s]", msg, detail ? ": " : "", detail ? detail : "", state ? state : "?????");
+    return map_state(state);
+}
+
+/* Make sure the connection is usable before sending anything (see top). */
+static int ensure_conn(pg_conn *pc, const char *sql)
+{
+    if (PQstatus(pc->pg) == CONNECTION_OK)
+        (void)PQconsumeInput(pc->pg); /* notices a close by the server while idle */
+    if (PQstatus(pc->pg) != CONNECTION_OK) {
+        PQreset(pc->pg);
+        if (PQstatus(pc->pg) != CONNECTION_OK) {
+            conn_err(pc, "cannot reconnect");
+            return DB_ERR;
+        }
+        pc->lost_tx = pc->base.in_tx;
+    }
+    if (pc->lost_tx) {
+        if (pc->base.in_tx && strcasecmp(sql, "ROLLBACK") != 0) {
+            db_set_err(&pc->base, "the connection was lost inside this transaction; roll it back");
+            return DB_ERR;
+        }
+        pc->lost_tx = false;
+    }
+    return DB_OK;
+}
+
+/* One column value as JSON; NULL when out of memory. */
+static json_t *pg_value(const PGresult *res, int r, int f)
+{
+    const char *s = PQgetvalue(res, r, f);
+    char *end = NULL;
+
+    if (PQgetisnull(res, r, f))
+        return json_null();
+    switch (PQftype(res, f)) {
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8: {
+        long long x;
+        errno = 0;
+        x = strtoll(s, &end, 10);
+        if (errno == 0 && end != s && *end == '\0')
+            return json_integer((json_int_t)x);
+        break; /* cannot happen; fall back to text */
+    }
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC: {
+        double d = strtod(s, &end);
+        if (end != s && *end == '\0')
+            return isfinite(d) ? json_real(d) : json_null(); /* JSON has no NaN or Inf */
+        break;
+    }
+    case OID_BOOL:
+        return json_boolean(s[0] == 't');
+    default:
+        break;
+    }
+    return db_json_text(s, (size_t)PQgetlength(res, r, f));
+}
+
+/* The rows of res (at most max_rows when > 0) as a new JSON array. */
+static json_t *pg_rows(const PGresult *res, int max_rows)
+{
+    int nt = PQntuples(res), nf = PQnfields(res);
+    json_t *out = json_array();
+
+    if (!out)
+        return NULL;
+    if (max_rows > 0 && nt > max_rows)
+        nt = max_rows;
+    for (int r = 0; r < nt; r++) {
+        json_t *row = json_object();
+        if (!row || json_array_append_new(out, row) != 0)
+            goto fail;
+        for (int f = 0; f < nf; f++) {
+            json_t *v = pg_value(res, r, f);
+            if (!v || json_object_set_new(row, PQfname(res, f), v) != 0)
+                goto fail;
+        }
+    }
+    return out;
+
+fail:
+    json_decref(out);
+    return NULL;
+}
+
+/* Fill the parameter arrays; nums holds n buffers of NUM_LEN bytes. */
+static int fill_params(pg_conn *pc, const db_val *p, int n, const char **vals, Oid *types, char *nums)
+{
+    for (int i = 0; i < n; i++) {
+        char *num = nums + (size_t)i * NUM_LEN;
+        vals[i] = NULL;
+        types[i] = 0; /* let the server infer */
+        switch (p[i].type) {
+        case DBV_NULL:
+            break;
+        case DBV_INT:
+            (void)snprintf(num, NUM_LEN, "%" PRId64, p[i].i);
+            vals[i] = num;
+            types[i] = OID_INT8;
+            break;
+        case DBV_REAL:
+            if (isnan(p[i].d))
+                vals[i] = "NaN";
+            else if (isinf(p[i].d))
+                vals[i] = p[i].d > 0 ? "Infinity" : "-Infinity";
+            else {
+                (void)snprintf(num, NUM_LEN, "%.17g", p[i].d);
+                vals[i] = num;
+            }
+            types[i] = OID_FLOAT8;
+            break;
+        case DBV_TEXT:
+            vals[i] = p[i].s;
+            break;
+        default:
+            db_set_err(&pc->base, "parameter $%d has unknown type %d", i + 1, (int)p[i].type);
+            return DB_ERR;
+        }
+    }
+    return DB_OK;
+}
+
+static int pg_run(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows, int max_rows,
+                  int64_t *changes)
+{
+    pg_conn *pc = pgc(c);
+    PGresult *res = NULL;
+    void *mem = NULL;
+    const char **vals = NULL;
+    Oid *types = NULL;
+    ExecStatusType st;
+    int rc;
+
+    if (rows)
+        *rows = NULL;
+    if (changes)
+        *changes = 0;
+    rc = ensure_conn(pc, sql);
+    if (rc != DB_OK)
+        goto done;
+    if (n > 0) {
+        /* One block: n pointers, then n OIDs, then n number buffers. */
+        mem = malloc((size_t)n * (sizeof *vals + sizeof *types + NUM_LEN));
+        if (!mem) {
+            db_set_err(c, "out of memory");
+            rc = DB_ERR;
+            goto done;
+        }
+        vals = mem;
+        types = (Oid *)(vals + n);
+        rc = fill_params(pc, params, n, vals, types, (char *)(types + n));
+        if (rc != DB_OK)
+            goto done;
+    }
+    res = PQexecParams(pc->pg, sql, n, types, vals, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    if (st == PGRES_EMPTY_QUERY) {
+        db_set_err(c, "empty statement");
+        rc = DB_ERR;
+        goto done;
+    }
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        rc = pg_fail(pc, res);
+        goto done;
+    }
+    /* COMMIT of a transaction that had failed succeeds as "ROLLBACK". */
+    if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0 && strncasecmp(sql, "COMMIT", 6) == 0) {
+        db_set_err(c, "transaction aborted by an earlier error; rolled back");
+        rc = DB_ERR;
+        goto done;
+    }
+    if (changes && *PQcmdTuples(res) && strncmp(PQcmdStatus(res), "SELECT", 6) != 0)
+        *changes = (int64_t)strtoll(PQcmdTuples(res), NULL, 10);
+    if (rows && !(*rows = pg_rows(res, max_rows))) {
+        db_set_err(c, "out of memory");
+        rc = DB_ERR;
+    }
+
+done:
+    PQclear(res);
+    free(mem);
+    return rc;
+}
+
+static int pg_script(db_conn *c, const char *sql)
+{
+    pg_conn *pc = pgc(c);
+    PGresult *res = NULL;
+    ExecStatusType st;
+    int rc = ensure_conn(pc, sql);
+
+    if (rc != DB_OK)
+        return rc;
+    res = PQexec(pc->pg, sql); /* several statements: simple query protocol */
+    st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+        rc = pg_fail(pc, res);
+    PQclear(res);
+    return rc;
+}
+
+static bool pg_tx_open(const db_conn *c)
+{
+    /* Unknown (connection broken) counts as open: db_release then rolls
+     * back, which reconnects. */
+    return PQtransactionStatus(((const pg_conn *)c)->pg) != PQTRANS_IDLE;
+}
+
+static void pg_close(db_conn *c)
+{
+    pg_conn *pc = pgc(c);
+
+    if (!pc)
+        return;
+    PQfinish(pc->pg); /* NULL is a no-op */
+    free(pc);
+}
+
+static db_conn *pg_open(const char *conninfo, char *err, size_t errlen)
+{
+    /* Keywords before "dbname" are defaults the URL may override; those
+     * after it override the URL (libpq: the last value wins). */
+    const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", "client_encoding", NULL};
+    const char *const vals[] = {"10", "cairnd", conninfo, "UTF8", NULL};
+    pg_conn *pc = calloc(1, sizeof *pc);
+
+    if (!pc) {
+        (void)snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pc->pg = PQconnectdbParams(keys, vals, 1);
+    if (!pc->pg) {
+        (void)snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (PQstatus(pc->pg) != CONNECTION_OK) {
+        conn_err(pc, "cannot connect to PostgreSQL");
+        (void)snprintf(err, errlen, "%s", pc->base.err);
+        goto fail;
+    }
+    PQsetNoticeProcessor(pc->pg, no_notices, NULL); /* kept across PQreset */
+    return &pc->base;
+
+fail:
+    pg_close(&pc->base);
+    return NULL;
+}
+
+const db_backend db_pg_backend = {
+    .kind = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .run = pg_run,
+    .script = pg_script,
+    .tx_open = pg_tx_open,
+    .begin_sql = "BEGIN",
+    .id_column = "BIGSERIAL PRIMARY KEY",
+    /* One cluster-wide key ("cairnmig" in ASCII), released at commit. */
+    .migrate_lock = "SELECT pg_advisory_xact_lock(7161120822695651687)",
+};
