@@ -47,6 +47,7 @@ as_pg() {
 # The absolute, physical path of an existing directory, checked to be safe to
 # put in a URL and short enough for a unix socket path.
 abs_dir() {
+    [ -d "$1" ] || die "no directory $1"
     p=$(cd "$1" && pwd -P) || die "cannot enter $1"
     case $p in
     *[!A-Za-z0-9._/-]*) die "directory path '$p' has characters unsafe in a URL" ;;

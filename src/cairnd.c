@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "common/vault.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -55,6 +56,17 @@ static int ensure_data_dir(const char *dir)
         return 0;
     fprintf(stderr, "cairnd: cannot create data directory %s: %s\n", dir, strerror(errno));
     return -1;
+}
+
+static int open_vault(const app *a)
+{
+    char path[CONFIG_PATH_MAX + 16], err[512];
+    snprintf(path, sizeof path, "%s/secret.key", a->cfg.data_dir);
+    if (vault_init(path, err, sizeof err) < 0) {
+        fprintf(stderr, "cairnd: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static int open_database(app *a)
@@ -114,7 +126,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     a.started_at = util_now();
-    if (ensure_data_dir(a.cfg.data_dir) < 0 || open_database(&a) < 0 || users_bootstrap(&a) < 0)
+    if (ensure_data_dir(a.cfg.data_dir) < 0 || open_vault(&a) < 0 || open_database(&a) < 0 || users_bootstrap(&a) < 0)
         goto done;
     srv = server_start(&a, err, sizeof err);
     if (!srv) {

@@ -133,44 +133,62 @@ static void decode_json_cols(json_t *rows, const char *json_cols)
     }
 }
 
-void listq_run(http_req *r, http_resp *w, listq *q, const char *select, const char *json_cols)
+bool listq_fetch(http_req *r, http_resp *w, listq *q, const char *select, json_t **rows,
+                 int64_t *total)
 {
     sbuf sql = SBUF_INIT, count = SBUF_INIT;
-    json_t *rows = NULL;
-    int64_t total = 0;
     db_conn *c = NULL;
+    bool ok = false;
+    *rows = NULL;
+    *total = 0;
     add_search(q);
     if (q->overflow) {
         resp_error(w, 400, "bad_request", NULL, "too many filters");
         goto done;
     }
     sbuf_printf(&count, "SELECT count(*) FROM (%s WHERE 1=1%s) t", select, sbuf_str(&q->where));
-    sbuf_printf(&sql, "%s WHERE 1=1%s ORDER BY %s LIMIT %lld OFFSET %lld", select,
-                sbuf_str(&q->where), q->order, (long long)q->per_page,
-                (long long)((q->page - 1) * q->per_page));
+    if (q->all)
+        sbuf_printf(&sql, "%s WHERE 1=1%s ORDER BY %s LIMIT %d", select, sbuf_str(&q->where), q->order,
+                    LISTQ_MAX_ALL);
+    else
+        sbuf_printf(&sql, "%s WHERE 1=1%s ORDER BY %s LIMIT %lld OFFSET %lld", select,
+                    sbuf_str(&q->where), q->order, (long long)q->per_page,
+                    (long long)((q->page - 1) * q->per_page));
     if (sbuf_failed(&sql) || sbuf_failed(&count) || sbuf_failed(&q->where)) {
         resp_internal(w, "out of memory");
         goto done;
     }
     c = db_acquire(r->app->db);
-    if (db_query_int(c, sbuf_str(&count), q->params, q->nparams, &total) != DB_OK ||
-        db_query(c, sbuf_str(&sql), q->params, q->nparams, &rows) != DB_OK) {
+    if (db_query_int(c, sbuf_str(&count), q->params, q->nparams, total) != DB_OK ||
+        db_query(c, sbuf_str(&sql), q->params, q->nparams, rows) != DB_OK) {
         resp_internal(w, db_errmsg(c));
         goto done;
     }
-    decode_json_cols(rows, json_cols);
-    if (q->expand && q->expand(c, rows) != 0) {
+    if (q->expand && q->expand(c, *rows) != 0) {
         resp_internal(w, db_errmsg(c));
         goto done;
     }
-    resp_json(w, 200, json_pack("{s:o, s:I}", "items", rows, "total", (json_int_t)total));
-    rows = NULL;
+    ok = true;
 done:
     if (c)
         db_release(c);
-    json_decref(rows);
+    if (!ok) {
+        json_decref(*rows);
+        *rows = NULL;
+    }
     sbuf_free(&sql);
     sbuf_free(&count);
+    return ok;
+}
+
+void listq_run(http_req *r, http_resp *w, listq *q, const char *select, const char *json_cols)
+{
+    json_t *rows;
+    int64_t total;
+    if (!listq_fetch(r, w, q, select, &rows, &total))
+        return;
+    decode_json_cols(rows, json_cols);
+    resp_json(w, 200, json_pack("{s:o, s:I}", "items", rows, "total", (json_int_t)total));
 }
 
 void listq_free(listq *q)

@@ -36,7 +36,10 @@ typedef struct {
     int nparams;
     char *pattern;                   /* LIKE pattern for q, owned */
     bool overflow;
+    bool all;                        /* no paging (exports), capped at LISTQ_MAX_ALL */
 } listq;
+
+#define LISTQ_MAX_ALL 100000
 
 /* Parse the request's list parameters. default_sort is "field" or "-field".
  * Returns false after answering 400 (q must still be listq_free'd). */
@@ -54,6 +57,11 @@ void listq_where_sql(listq *q, const char *clause);
  * order and page, and answer. json_cols is a comma-separated list of columns
  * holding JSON text to return decoded, or NULL. */
 void listq_run(http_req *r, http_resp *w, listq *q, const char *select, const char *json_cols);
+
+/* Like listq_run but hands back the rows (caller owns) and the total instead
+ * of answering; answers only on error (returns false then). */
+bool listq_fetch(http_req *r, http_resp *w, listq *q, const char *select, json_t **rows,
+                 int64_t *total);
 
 void listq_free(listq *q);
 

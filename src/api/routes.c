@@ -2,7 +2,7 @@
  * needs and the name its writes carry in the audit log. Read this file to
  * know what the server exposes and who may call what. */
 #include "api/audit.h"
-#include "api/groups.h"
+#include "cmdb/resource.h"
 #include "api/health.h"
 #include "api/roles.h"
 #include "api/session.h"
@@ -13,43 +13,65 @@
 #include "http/static.h"
 
 const route cairn_routes[] = {
-    {"GET", "/api/v1/health", "public", health_get, NULL, 0, 0},
+    {"GET", "/api/v1/health", "public", health_get, NULL, 0, 0, NULL},
 
-    {"POST", "/api/v1/auth/login", "public", session_login, "auth.login", ROUTE_SLOW | ROUTE_NO_CSRF, 4096},
-    {"POST", "/api/v1/auth/logout", "login", session_logout, "auth.logout", 0, 0},
-    {"GET", "/api/v1/auth/me", "login", session_me, NULL, 0, 0},
-    {"POST", "/api/v1/auth/password", "login", session_change_password, "auth.password", ROUTE_SLOW, 4096},
+    {"POST", "/api/v1/auth/login", "public", session_login, "auth.login", ROUTE_SLOW | ROUTE_NO_CSRF, 4096, NULL},
+    {"POST", "/api/v1/auth/logout", "login", session_logout, "auth.logout", 0, 0, NULL},
+    {"GET", "/api/v1/auth/me", "login", session_me, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/auth/password", "login", session_change_password, "auth.password", ROUTE_SLOW, 4096, NULL},
 
-    {"GET", "/api/v1/users", "users:view", users_list, NULL, 0, 0},
-    {"POST", "/api/v1/users", "users:edit", users_create, "user.create", ROUTE_SLOW, 0},
-    {"GET", "/api/v1/users/{id}", "users:view", users_get, NULL, 0, 0},
-    {"PUT", "/api/v1/users/{id}", "users:edit", users_update, "user.update", 0, 0},
-    {"PATCH", "/api/v1/users/{id}", "users:edit", users_update, "user.update", 0, 0},
-    {"DELETE", "/api/v1/users/{id}", "users:edit", users_delete, "user.delete", 0, 0},
-    {"POST", "/api/v1/users/{id}/password", "users:admin", users_reset_password, "user.password_reset", ROUTE_SLOW, 0},
+    {"GET", "/api/v1/users", "users:view", users_list, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/users", "users:edit", users_create, "user.create", ROUTE_SLOW, 0, NULL},
+    {"GET", "/api/v1/users/{id}", "users:view", users_get, NULL, 0, 0, NULL},
+    {"PUT", "/api/v1/users/{id}", "users:edit", users_update, "user.update", 0, 0, NULL},
+    {"PATCH", "/api/v1/users/{id}", "users:edit", users_update, "user.update", 0, 0, NULL},
+    {"DELETE", "/api/v1/users/{id}", "users:edit", users_delete, "user.delete", 0, 0, NULL},
+    {"POST", "/api/v1/users/{id}/password", "users:admin", users_reset_password, "user.password_reset", ROUTE_SLOW, 0, NULL},
 
-    {"GET", "/api/v1/roles", "users:view", roles_list, NULL, 0, 0},
-    {"POST", "/api/v1/roles", "users:edit", roles_create, "role.create", 0, 0},
-    {"GET", "/api/v1/roles/{id}", "users:view", roles_get, NULL, 0, 0},
-    {"PUT", "/api/v1/roles/{id}", "users:edit", roles_update, "role.update", 0, 0},
-    {"PATCH", "/api/v1/roles/{id}", "users:edit", roles_update, "role.update", 0, 0},
-    {"DELETE", "/api/v1/roles/{id}", "users:edit", roles_delete, "role.delete", 0, 0},
-    {"GET", "/api/v1/permissions", "login", roles_permissions, NULL, 0, 0},
+    {"GET", "/api/v1/roles", "users:view", roles_list, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/roles", "users:edit", roles_create, "role.create", 0, 0, NULL},
+    {"GET", "/api/v1/roles/{id}", "users:view", roles_get, NULL, 0, 0, NULL},
+    {"PUT", "/api/v1/roles/{id}", "users:edit", roles_update, "role.update", 0, 0, NULL},
+    {"PATCH", "/api/v1/roles/{id}", "users:edit", roles_update, "role.update", 0, 0, NULL},
+    {"DELETE", "/api/v1/roles/{id}", "users:edit", roles_delete, "role.delete", 0, 0, NULL},
+    {"GET", "/api/v1/permissions", "login", roles_permissions, NULL, 0, 0, NULL},
 
-    {"GET", "/api/v1/tokens", "login", tokens_list, NULL, 0, 0},
-    {"POST", "/api/v1/tokens", "login", tokens_create, "token.create", 0, 0},
-    {"DELETE", "/api/v1/tokens/{id}", "login", tokens_revoke, "token.revoke", 0, 0},
+    {"GET", "/api/v1/tokens", "login", tokens_list, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/tokens", "login", tokens_create, "token.create", 0, 0, NULL},
+    {"DELETE", "/api/v1/tokens/{id}", "login", tokens_revoke, "token.revoke", 0, 0, NULL},
 
-    {"GET", "/api/v1/audit", "audit:view", audit_list, NULL, 0, 0},
+    {"GET", "/api/v1/audit", "audit:view", audit_list, NULL, 0, 0, NULL},
 
-    {"GET", "/api/v1/settings", "settings:view", settings_get, NULL, 0, 0},
-    {"PUT", "/api/v1/settings", "settings:edit", settings_put, "settings.update", 0, 0},
-    {"PATCH", "/api/v1/settings", "settings:edit", settings_put, "settings.update", 0, 0},
+    {"GET", "/api/v1/settings", "settings:view", settings_get, NULL, 0, 0, NULL},
+    {"PUT", "/api/v1/settings", "settings:edit", settings_put, "settings.update", 0, 0, NULL},
+    {"PATCH", "/api/v1/settings", "settings:edit", settings_put, "settings.update", 0, 0, NULL},
 
-    {"GET", "/api/v1/groups", "assets:view", groups_list, NULL, 0, 0},
-    {"POST", "/api/v1/groups", "assets:edit", groups_create, "group.create", 0, 0},
-    {"DELETE", "/api/v1/groups/{id}", "assets:edit", groups_delete, "group.delete", 0, 0},
+    /* CMDB and applications: one description per resource (cmdb/resources.c),
+     * eight routes each. */
+    {"GET", "/api/v1/schema", "login", resource_schema, NULL, 0, 0, NULL},
+    RESOURCE_ROUTES("/api/v1/hosts", "assets", &res_hosts, "host"),
+    RESOURCE_ROUTES("/api/v1/groups", "assets", &res_groups, "group"),
+    RESOURCE_ROUTES("/api/v1/idcs", "assets", &res_idcs, "idc"),
+    RESOURCE_ROUTES("/api/v1/cabinets", "assets", &res_cabinets, "cabinet"),
+    RESOURCE_ROUTES("/api/v1/asset-types", "assets", &res_asset_types, "asset_type"),
+    RESOURCE_ROUTES("/api/v1/asset-statuses", "assets", &res_asset_statuses, "asset_status"),
+    RESOURCE_ROUTES("/api/v1/credentials", "apps", &res_credentials, "credential"),
+    RESOURCE_ROUTES("/api/v1/owners", "apps", &res_owners, "owner"),
+    RESOURCE_ROUTES("/api/v1/products", "apps", &res_products, "product"),
+    RESOURCE_ROUTES("/api/v1/projects", "apps", &res_projects, "project"),
+    RESOURCE_ROUTES("/api/v1/regions", "apps", &res_regions, "region"),
+    RESOURCE_ROUTES("/api/v1/branches", "apps", &res_branches, "branch"),
+    RESOURCE_ROUTES("/api/v1/resources", "apps", &res_resources, "resource"),
+    /* The navigation page is everyone's home page: any signed-in user reads
+     * it; editing it is a settings right. */
+    {"GET", "/api/v1/nav-links", "login", resource_list, NULL, 0, 0, &res_nav},
+    {"GET", "/api/v1/nav-links/{id}", "login", resource_get, NULL, 0, 0, &res_nav},
+    {"POST", "/api/v1/nav-links", "settings:edit", resource_create, "nav_link.create", 0, 0, &res_nav},
+    {"POST", "/api/v1/nav-links/bulk-delete", "settings:edit", resource_bulk_delete, "nav_link.bulk_delete", 0, 0, &res_nav},
+    {"PUT", "/api/v1/nav-links/{id}", "settings:edit", resource_update, "nav_link.update", 0, 0, &res_nav},
+    {"PATCH", "/api/v1/nav-links/{id}", "settings:edit", resource_update, "nav_link.update", 0, 0, &res_nav},
+    {"DELETE", "/api/v1/nav-links/{id}", "settings:edit", resource_delete, "nav_link.delete", 0, 0, &res_nav},
 
-    {"GET", "/*", "public", static_serve, NULL, 0, 0},
-    {NULL, NULL, NULL, NULL, NULL, 0, 0},
+    {"GET", "/*", "public", static_serve, NULL, 0, 0, NULL},
+    {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL},
 };

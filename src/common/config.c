@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,24 @@ typedef struct {
     opt_type type;
     size_t offset;
     size_t size;
+    int64_t min, max; /* OPT_INT and OPT_SIZE bounds */
     const char *help;
 } opt_desc;
 
 #define OFF(f) offsetof(config, f), sizeof(((config *)0)->f)
 static const opt_desc options[] = {
-    {"listen", OPT_LISTEN, 0, 0, "ADDR:PORT to listen on (default 127.0.0.1:8000)"},
-    {"data", OPT_STR, OFF(data_dir), "data directory: database, keys, logs (default ./var)"},
-    {"db", OPT_STR, OFF(db_url), "sqlite:PATH or postgresql://… (default sqlite:DATA/cairn.db)"},
-    {"web", OPT_STR, OFF(web_dir), "directory of the console's static files"},
-    {"threads", OPT_INT, OFF(threads), "HTTP threads (default: number of CPUs)"},
-    {"workers", OPT_INT, OFF(workers), "worker threads for slow requests (default 4)"},
-    {"db-pool", OPT_INT, OFF(db_pool), "database connections (default 8)"},
-    {"max-connections", OPT_INT, OFF(max_connections), "concurrent HTTP connections (default 1024)"},
-    {"body-limit", OPT_SIZE, OFF(body_limit), "largest request body in bytes (default 1048576)"},
-    {"log-level", OPT_LEVEL, OFF(log_level), "debug, info, warn or error (default info)"},
+    {"listen", OPT_LISTEN, 0, 0, 0, 0, "ADDR:PORT to listen on (default 127.0.0.1:8000)"},
+    {"data", OPT_STR, OFF(data_dir), 0, 0, "data directory: database, keys, logs (default ./var)"},
+    {"db", OPT_STR, OFF(db_url), 0, 0, "sqlite:PATH or postgresql://… (default sqlite:DATA/cairn.db)"},
+    {"web", OPT_STR, OFF(web_dir), 0, 0, "directory of the console's static files"},
+    {"threads", OPT_INT, OFF(threads), 0, 256, "HTTP threads (default 0: number of CPUs)"},
+    {"workers", OPT_INT, OFF(workers), 1, 256, "worker threads for slow requests (default 4)"},
+    {"db-pool", OPT_INT, OFF(db_pool), 1, 1024, "database connections (default 8)"},
+    {"max-connections", OPT_INT, OFF(max_connections), 1, 100000,
+     "concurrent HTTP connections (default 1024)"},
+    {"body-limit", OPT_SIZE, OFF(body_limit), 1024, INT64_C(1) << 32,
+     "largest request body in bytes (default 1048576)"},
+    {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -92,14 +96,15 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
             }
             return 0;
         case OPT_INT:
-            if (!util_parse_i64(v, &n) || n < 0 || n > 100000) {
-                snprintf(err, errlen, "%s: expected a number, got \"%s\"", name, v);
+            if (!util_parse_i64(v, &n) || n < o->min || n > o->max) {
+                snprintf(err, errlen, "%s: expected a number from %lld to %lld, got \"%s\"", name,
+                         (long long)o->min, (long long)o->max, v);
                 return -1;
             }
             *(int *)(void *)field = (int)n;
             return 0;
         case OPT_SIZE:
-            if (!util_parse_i64(v, &n) || n < 1024 || n > ((int64_t)1 << 32)) {
+            if (!util_parse_i64(v, &n) || n < o->min || n > o->max) {
                 snprintf(err, errlen, "%s: expected bytes between 1024 and 4 GiB", name);
                 return -1;
             }

@@ -6,8 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Wall-clock Unix seconds. Tests may shift it with util_set_clock_offset(). */
+/* The environment variable that shifts util_now() by a number of seconds
+ * (tests only: it lets a test run cairnd "an hour later" to check session,
+ * token and lockout expiry without waiting). Read once; cairnd logs a
+ * warning at start-up when it is set. */
+#define UTIL_CLOCK_ENV "CAIRN_TEST_CLOCK_OFFSET"
+
+/* Wall-clock Unix seconds, plus the test clock offset (normally 0). */
 int64_t util_now(void);
+/* Set the offset added to util_now() (unit tests). */
+void util_set_clock_offset(int64_t seconds);
+/* The offset in effect (0 unless CAIRN_TEST_CLOCK_OFFSET or a test set it). */
+int64_t util_clock_offset(void);
 /* Monotonic milliseconds, for durations. */
 double util_mono_ms(void);
 /* Copy src into dst (capacity cap, NUL-terminated). Returns -1 when src did
@@ -18,7 +28,8 @@ int util_strcpy(char *dst, size_t cap, const char *src);
 bool util_utf8_valid(const char *s, size_t len);
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t util_utf8_len(const char *s);
-/* Parse a whole decimal int64; false on any junk or overflow. */
+/* Parse a whole decimal int64 (an optional '-' then digits: no spaces, no
+ * '+'); false on anything else or overflow. */
 bool util_parse_i64(const char *s, int64_t *out);
 
 #endif

@@ -95,3 +95,36 @@ router_result router_match(const route *routes, const char *method, const char *
     *nparams = 0;
     return path_known ? ROUTER_BAD_METHOD : ROUTER_NOT_FOUND;
 }
+
+int router_allowed(const route *routes, const char *path, char *out, size_t cap)
+{
+    static const char *const order[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", NULL};
+    bool seen[6] = {false};
+    int n = 0;
+    size_t o = 0;
+    if (cap)
+        out[0] = '\0';
+    for (int pass = 0; pass < 2 && n == 0; pass++) { /* literal routes, then "*" ones */
+        for (const route *r = routes; r->method; r++) {
+            char *tmp[HTTP_MAX_PARAMS];
+            int np;
+            bool wild = r->pattern[strlen(r->pattern) - 1] == '*';
+            if (wild != (pass == 1) || !match_pattern(r->pattern, path, tmp, &np))
+                continue;
+            for (int i = 0; i < np; i++)
+                free(tmp[i]);
+            for (int i = 0; order[i]; i++)
+                if (strcmp(order[i], r->method) == 0 || (i == 1 && strcmp(r->method, "GET") == 0))
+                    seen[i] = true;
+        }
+        for (int i = 0; order[i]; i++) {
+            if (!seen[i])
+                continue;
+            int w = snprintf(out + o, cap > o ? cap - o : 0, "%s%s", n ? ", " : "", order[i]);
+            if (w > 0 && o + (size_t)w < cap)
+                o += (size_t)w;
+            n++;
+        }
+    }
+    return n;
+}

@@ -27,6 +27,7 @@ struct route {
     const char *action;      /* audit name, e.g. "user.create"; NULL for reads */
     unsigned flags;
     size_t body_limit;       /* 0 = the server default */
+    const void *ctx;         /* handler data, e.g. a resource description */
 };
 
 typedef enum { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD } router_result;
@@ -39,6 +40,12 @@ int router_check(const route *routes, char *err, size_t errlen);
  * the captured parameters are malloc'd into params (caller frees). */
 router_result router_match(const route *routes, const char *method, const char *path,
                            const route **out, char **params, int *nparams);
+
+/* Write the methods that `path` accepts into out as an Allow header value
+ * ("GET, HEAD, POST"; HEAD wherever GET is). Catch-all "*" routes count
+ * only when no literal route knows the path. Returns the number of methods
+ * (0 leaves out ""). */
+int router_allowed(const route *routes, const char *path, char *out, size_t cap);
 
 /* The application's table, terminated by a zeroed entry (api/routes.c). */
 extern const route cairn_routes[];

@@ -87,7 +87,11 @@ static bool process(conn_state *cs)
         return true;
     }
     if (cs->match == ROUTER_BAD_METHOD) {
-        resp_error(w, 405, "method_not_allowed", NULL, "%s is not allowed on %s", r->method, r->path);
+        char allow[64];
+        router_allowed(cairn_routes, r->path, allow, sizeof allow);
+        resp_header(w, "Allow", allow);
+        resp_error(w, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)",
+                   r->method, r->path, allow);
         return true;
     }
     if (cs->too_large) {
@@ -179,6 +183,9 @@ static conn_state *conn_begin(server *s, struct MHD_Connection *c, const char *u
     cs->limit = (cs->match == ROUTER_FOUND && r->route->body_limit) ? r->route->body_limit
                                                                      : s->app->cfg.body_limit;
     atomic_fetch_add(&s->inflight, 1);
+    char p[512], m[48];
+    log_debug("request_begin", "method=%s path=%s ip=%s", log_kv_str(m, sizeof m, method),
+              log_kv_str(p, sizeof p, url), r->ip[0] ? r->ip : "-");
     return cs;
 }
 
@@ -225,9 +232,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!cs)
         return;
     http_req *r = &cs->req;
-    char path[512], user[160];
-    log_info("request", "method=%s path=%s status=%d dur_ms=%.2f ip=%s user=%s%s", r->method,
-             log_kv_str(path, sizeof path, r->path), cs->resp.status,
+    char path[512], user[160], m[48];
+    log_info("request", "method=%s path=%s status=%d dur_ms=%.2f ip=%s user=%s%s",
+             log_kv_str(m, sizeof m, r->method), log_kv_str(path, sizeof path, r->path),
+             cs->resp.status,
              util_mono_ms() - cs->t0, r->ip[0] ? r->ip : "-",
              log_kv_str(user, sizeof user, r->auth.username[0] ? r->auth.username : "-"),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
@@ -280,13 +288,16 @@ server *server_start(app *a, char *err, size_t errlen)
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)a->cfg.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        MHD_OPTION_END); /* no LISTENING_ADDRESS_REUSE: SO_REUSEPORT would let a second
+                            cairnd share the port silently instead of failing */
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", a->cfg.listen_host,
                  a->cfg.listen_port);
         goto fail;
     }
+    if (util_clock_offset() != 0)
+        log_warn("clock_offset", "seconds=%lld note=\"%s is set: for tests only\"",
+                 (long long)util_clock_offset(), UTIL_CLOCK_ENV);
     return s;
 fail:
     workq_free(s->workers);

@@ -6,19 +6,10 @@
  * condition variable while the list is empty, and db_release() rolls back any
  * transaction the borrower left open before pushing the connection back and
  * waking one waiter. Every other call is argument checking plus dispatch to
- * the backend's run/script functions.
- *
- * Migrations: each embedded migration runs in its own transaction together
- * with its row in schema_migrations. The transaction first takes the
- * backend's migration lock (pg_advisory_xact_lock on PostgreSQL; SQLite's
- * BEGIN IMMEDIATE already excludes other writers) and re-checks the version
- * under that lock, so several servers starting together apply each migration
- * exactly once. The token @ID@ in migration SQL becomes the backend's
- * auto-increment primary key column.
+ * the backend's run/script functions. Migrations are in db_migrate.c.
  */
 #include "store/db.h"
 #include "store/db_impl.h"
-#include "store/migrations.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,8 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 enum {
     DB_POOL_MAX = 1024,    /* sanity bound on pool_size */
@@ -45,10 +34,7 @@ struct db {
     db_conn *conns[]; /* every connection, for db_close() */
 };
 
-/* Write a message to a caller's (err, errlen) buffer, if there is one. */
-static void put_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void put_err(char *err, size_t errlen, const char *fmt, ...)
+void db_put_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
@@ -75,13 +61,13 @@ void db_set_err(db_conn *c, const char *fmt, ...)
 /* Pick the backend for `url` and the string handed to its open(). */
 static int parse_url(const char *url, const db_backend **be, const char **target)
 {
-    if (strncasecmp(url, "sqlite:", 7) == 0) {
+    if (strncmp(url, "sqlite:", 7) == 0) {
         *be = &db_sqlite_backend;
         *target = url + 7; /* the path, literally: sqlite:///x is /x */
-    } else if (strncasecmp(url, "postgresql://", 13) == 0 || strncasecmp(url, "postgres://", 11) == 0) {
+    } else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
         *be = &db_pg_backend;
         *target = url; /* libpq parses URIs itself */
-    } else if (strncasecmp(url, "postgresql:", 11) == 0) {
+    } else if (strncmp(url, "postgresql:", 11) == 0) {
         *be = &db_pg_backend;
         *target = url + 11; /* "postgresql:host=... dbname=..." */
     } else {
@@ -97,28 +83,28 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
     db *d = NULL;
     bool mu_ok = false, cv_ok = false;
 
-    put_err(err, errlen, "%s", "");
+    db_put_err(err, errlen, "%s", "");
     if (!out)
         return DB_ERR;
     *out = NULL;
     if (!url || parse_url(url, &be, &target) != DB_OK) {
-        put_err(err, errlen, "database URL must be sqlite:PATH or postgresql://...");
+        db_put_err(err, errlen, "database URL must be sqlite:PATH or postgresql://...");
         return DB_ERR;
     }
     if (pool_size < 1 || pool_size > DB_POOL_MAX) {
-        put_err(err, errlen, "pool size %d out of range 1..%d", pool_size, DB_POOL_MAX);
+        db_put_err(err, errlen, "pool size %d out of range 1..%d", pool_size, DB_POOL_MAX);
         return DB_ERR;
     }
     d = calloc(1, sizeof *d + (size_t)pool_size * sizeof d->conns[0]);
     if (!d) {
-        put_err(err, errlen, "out of memory");
+        db_put_err(err, errlen, "out of memory");
         return DB_ERR;
     }
     d->be = be;
     mu_ok = pthread_mutex_init(&d->mu, NULL) == 0;
     cv_ok = mu_ok && pthread_cond_init(&d->cv, NULL) == 0;
     if (!cv_ok) {
-        put_err(err, errlen, "cannot create pool lock");
+        db_put_err(err, errlen, "cannot create pool lock");
         goto fail;
     }
     for (int i = 0; i < pool_size; i++) {
@@ -161,6 +147,11 @@ const char *db_kind(const db *d)
     return d ? d->be->kind : "";
 }
 
+const db_backend *db_backend_of(const db *d)
+{
+    return d->be;
+}
+
 db_conn *db_acquire(db *d)
 {
     db_conn *c;
@@ -183,7 +174,7 @@ void db_release(db_conn *c)
     if (!c)
         return;
     d = c->owner;
-    if (c->in_tx || d->be->tx_open(c))
+    if (d->be->tx_open(c)) /* the server's view, not just c->in_tx */
         (void)d->be->run(c, "ROLLBACK", NULL, 0, NULL, 0, NULL);
     c->in_tx = false;
     pthread_mutex_lock(&d->mu);
@@ -452,179 +443,4 @@ json_t *db_json_text(const char *s, size_t len)
     j = json_stringn(buf, o);
     free(buf);
     return j;
-}
-
-/* ---- migrations -------------------------------------------------------- */
-
-static int cmp_migration(const void *a, const void *b)
-{
-    const cairn_migration *const *x = a;
-    const cairn_migration *const *y = b;
-
-    return strcmp((*x)->name, (*y)->name);
-}
-
-/* A malloc'd copy of sql with every "@ID@" replaced by id_col; NULL if out
- * of memory. */
-static char *expand_ids(const char *sql, const char *id_col)
-{
-    static const char tok[] = "@ID@";
-    const size_t toklen = sizeof tok - 1, idlen = strlen(id_col);
-    size_t count = 0, len = strlen(sql), outlen;
-    char *out, *o;
-
-    for (const char *p = strstr(sql, tok); p; p = strstr(p + toklen, tok))
-        count++;
-    if (idlen > toklen && count > (SIZE_MAX - len - 1) / (idlen - toklen))
-        return NULL;
-    outlen = len - count * toklen + count * idlen;
-    out = malloc(outlen + 1);
-    if (!out)
-        return NULL;
-    o = out;
-    for (const char *p = sql;;) {
-        const char *hit = strstr(p, tok);
-        size_t chunk = hit ? (size_t)(hit - p) : strlen(p);
-        memcpy(o, p, chunk);
-        o += chunk;
-        if (!hit)
-            break;
-        memcpy(o, id_col, idlen);
-        o += idlen;
-        p = hit + toklen;
-    }
-    *o = '\0';
-    return out;
-}
-
-/* One migration transaction: lock, then apply `m` unless already recorded.
- * m == NULL creates the schema_migrations table instead. */
-static int migrate_one(db_conn *c, const cairn_migration *m)
-{
-    const db_backend *be = c->owner->be;
-    char *sql = NULL;
-    int64_t seen = 0;
-    int rc = db_begin(c);
-
-    if (rc != DB_OK)
-        goto out;
-    if (be->migrate_lock && (rc = db_exec(c, be->migrate_lock, DB_NOARGS, NULL)) != DB_OK)
-        goto out;
-    if (!m) {
-        rc = db_exec(c,
-                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                     "version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-                     DB_NOARGS, NULL);
-        if (rc != DB_OK)
-            goto out;
-    } else {
-        rc = db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = $1",
-                          DB_ARGS(DB_TEXT(m->name)), &seen);
-        if (rc != DB_OK || seen > 0) /* seen: another process applied it meanwhile */
-            goto out;
-        sql = expand_ids(m->sql, be->id_column);
-        if (!sql) {
-            db_set_err(c, "out of memory");
-            rc = DB_ERR;
-            goto out;
-        }
-        rc = db_exec_script(c, sql);
-        if (rc != DB_OK)
-            goto out;
-        rc = db_exec(c, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                     DB_ARGS(DB_TEXT(m->name), DB_INT(time(NULL))), NULL);
-        if (rc != DB_OK)
-            goto out;
-    }
-    rc = db_commit(c);
-
-out:
-    free(sql);
-    if (c->in_tx) { /* failed, or nothing to do: roll back, keeping the cause */
-        char keep[sizeof c->err];
-        memcpy(keep, c->err, sizeof keep);
-        (void)db_rollback(c);
-        memcpy(c->err, keep, sizeof keep);
-    }
-    return rc;
-}
-
-/* True when `name` is among the versions in rows ([{version: ...}, ...]). */
-static bool is_applied(const json_t *rows, const char *name)
-{
-    size_t i;
-    const json_t *row;
-
-    json_array_foreach(rows, i, row) {
-        const char *v = json_string_value(json_object_get(row, "version"));
-        if (v && strcmp(v, name) == 0)
-            return true;
-    }
-    return false;
-}
-
-int db_migrate_list(db *d, const cairn_migration *list, int count, char *err, size_t errlen)
-{
-    const cairn_migration **order = NULL;
-    json_t *applied = NULL;
-    db_conn *c = NULL;
-    int rc = DB_ERR;
-
-    put_err(err, errlen, "%s", "");
-    if (!d || count < 0 || (count > 0 && !list)) {
-        put_err(err, errlen, "bad migration list");
-        return DB_ERR;
-    }
-    order = calloc((size_t)count + 1, sizeof *order);
-    if (!order) {
-        put_err(err, errlen, "out of memory");
-        return DB_ERR;
-    }
-    for (int i = 0; i < count; i++) {
-        if (!list[i].name || !list[i].sql) {
-            put_err(err, errlen, "migration %d has no name or SQL", i);
-            goto out;
-        }
-        order[i] = &list[i];
-    }
-    qsort(order, (size_t)count, sizeof *order, cmp_migration);
-    for (int i = 1; i < count; i++) {
-        if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
-            put_err(err, errlen, "duplicate migration %s", order[i]->name);
-            goto out;
-        }
-    }
-
-    c = db_acquire(d);
-    rc = migrate_one(c, NULL);
-    if (rc != DB_OK) {
-        put_err(err, errlen, "schema_migrations: %s", db_errmsg(c));
-        goto out;
-    }
-    rc = db_query(c, "SELECT version FROM schema_migrations", DB_NOARGS, &applied);
-    if (rc != DB_OK) {
-        put_err(err, errlen, "schema_migrations: %s", db_errmsg(c));
-        goto out;
-    }
-    for (int i = 0; i < count; i++) {
-        if (is_applied(applied, order[i]->name))
-            continue;
-        rc = migrate_one(c, order[i]);
-        if (rc != DB_OK) {
-            put_err(err, errlen, "migration %s: %s", order[i]->name, db_errmsg(c));
-            goto out;
-        }
-    }
-    rc = DB_OK;
-
-out:
-    json_decref(applied);
-    db_release(c);
-    free(order);
-    return rc;
-}
-
-int db_migrate(db *d, char *err, size_t errlen)
-{
-    return db_migrate_list(d, cairn_migrations, cairn_migrations_count, err, errlen);
 }

@@ -52,6 +52,13 @@ typedef struct db_backend {
 extern const db_backend db_sqlite_backend;
 extern const db_backend db_pg_backend;
 
+/* The backend a pool was opened with. */
+const db_backend *db_backend_of(const db *d);
+
+/* Write a formatted message to a caller's (err, errlen) buffer, truncated to
+ * fit; does nothing when err is NULL or errlen is 0. */
+void db_put_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Store a formatted message in c->err (truncated to fit). */
 void db_set_err(db_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

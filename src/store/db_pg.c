@@ -8,10 +8,14 @@
  *
  * Statements go through PQexecParams with text-format parameters: integers
  * are printed as decimal and typed int8, reals printed with 17 significant
- * digits and typed float8, text is sent untyped so the server infers its type
- * from context. Result columns become JSON by type OID: int2/int4/int8 →
- * integer, float4/float8/numeric → real, bool → true/false, NULL → null, all
- * else → string.
+ * digits and typed float8, text and NULL are sent untyped so the server infers
+ * their type from context. Two consequences for SQL written for both
+ * backends: a function taking int4 needs CAST($1 AS INTEGER), and a text or
+ * NULL parameter whose type nothing determines (`$1 IS NULL` alone) needs
+ * CAST($1 AS TEXT); SQLite accepts both casts. Result columns become JSON by type OID: int2/int4/int8 →
+ * integer, float4/float8 → real, numeric → integer when it is a whole number
+ * that fits (sum(bigint) is numeric), real otherwise, bool → true/false,
+ * NULL → null, all else → string.
  *
  * A connection found broken at the start of a call (including one the server
  * closed while it sat idle in the pool) is reset once with PQreset before the
@@ -26,6 +30,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,15 +66,20 @@ static void no_notices(void *arg, const char *message)
     (void)message;
 }
 
-/* Copy libpq's connection-level message into c->err without its newline. */
+/* Copy libpq's connection-level message into c->err on one line. */
 static void conn_err(pg_conn *pc, const char *what)
 {
+    char *e = pc->base.err;
     size_t len;
 
     db_set_err(&pc->base, "%s: %s", what, PQerrorMessage(pc->pg));
-    len = strlen(pc->base.err);
-    while (len > 0 && (pc->base.err[len - 1] == '\n' || pc->base.err[len - 1] == ' '))
-        pc->base.err[--len] = '\0';
+    for (char *p = e; *p; p++) {
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    }
+    len = strlen(e);
+    while (len > 0 && e[len - 1] == ' ')
+        e[--len] = '\0';
 }
 
 /* Map a SQLSTATE to a DB_* code. */
@@ -112,12 +122,29 @@ static int pg_fail(pg_conn *pc, const PGresult *res)
     return map_state(state);
 }
 
+/* True when an idle connection is gone. Nothing should arrive on a socket
+ * with no query in flight; when something does, it is usually the server's
+ * goodbye (e.g. "terminating connection due to administrator command") and
+ * then end of file, which PQconsumeInput turns into CONNECTION_BAD. */
+static bool idle_conn_dead(PGconn *pg)
+{
+    struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+
+    for (int i = 0; i < 4 && p.fd >= 0 && poll(&p, 1, 0) > 0; i++) {
+        PGnotify *note;
+        if (!PQconsumeInput(pg))
+            break;
+        while ((note = PQnotifies(pg)) != NULL)
+            PQfreemem(note);
+        p.fd = PQsocket(pg);
+    }
+    return PQstatus(pg) != CONNECTION_OK;
+}
+
 /* Make sure the connection is usable before sending anything (see top). */
 static int ensure_conn(pg_conn *pc, const char *sql)
 {
-    if (PQstatus(pc->pg) == CONNECTION_OK)
-        (void)PQconsumeInput(pc->pg); /* notices a close by the server while idle */
-    if (PQstatus(pc->pg) != CONNECTION_OK) {
+    if (idle_conn_dead(pc->pg)) {
         PQreset(pc->pg);
         if (PQstatus(pc->pg) != CONNECTION_OK) {
             conn_err(pc, "cannot reconnect");
@@ -135,33 +162,51 @@ static int ensure_conn(pg_conn *pc, const char *sql)
     return DB_OK;
 }
 
+/* Parse all of s as a decimal int64 / a double. */
+static bool parse_int(const char *s, long long *out)
+{
+    char *end = NULL;
+
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0';
+}
+
+static bool parse_real(const char *s, double *out)
+{
+    char *end = NULL;
+
+    *out = strtod(s, &end);
+    return end != s && *end == '\0';
+}
+
 /* One column value as JSON; NULL when out of memory. */
 static json_t *pg_value(const PGresult *res, int r, int f)
 {
     const char *s = PQgetvalue(res, r, f);
-    char *end = NULL;
+    long long x;
+    double d;
 
     if (PQgetisnull(res, r, f))
         return json_null();
     switch (PQftype(res, f)) {
     case OID_INT2:
     case OID_INT4:
-    case OID_INT8: {
-        long long x;
-        errno = 0;
-        x = strtoll(s, &end, 10);
-        if (errno == 0 && end != s && *end == '\0')
+    case OID_INT8:
+        if (parse_int(s, &x))
             return json_integer((json_int_t)x);
-        break; /* cannot happen; fall back to text */
-    }
+        break; /* cannot happen; falls back to text */
+    case OID_NUMERIC:
+        /* sum() over BIGINT gives NUMERIC: a whole number (no point or
+         * exponent in its text) that fits stays an integer, as on SQLite. */
+        if (s[strspn(s, "-0123456789")] == '\0' && parse_int(s, &x))
+            return json_integer((json_int_t)x);
+        /* fall through */
     case OID_FLOAT4:
     case OID_FLOAT8:
-    case OID_NUMERIC: {
-        double d = strtod(s, &end);
-        if (end != s && *end == '\0')
+        if (parse_real(s, &d))
             return isfinite(d) ? json_real(d) : json_null(); /* JSON has no NaN or Inf */
         break;
-    }
     case OID_BOOL:
         return json_boolean(s[0] == 't');
     default:
@@ -315,9 +360,11 @@ static int pg_script(db_conn *c, const char *sql)
 
 static bool pg_tx_open(const db_conn *c)
 {
-    /* Unknown (connection broken) counts as open: db_release then rolls
-     * back, which reconnects. */
-    return PQtransactionStatus(((const pg_conn *)c)->pg) != PQTRANS_IDLE;
+    const PGconn *pg = ((const pg_conn *)c)->pg;
+
+    /* A broken connection has no transaction left on the server; the next
+     * statement reconnects (and refuses to run if db_begin() was called). */
+    return PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE;
 }
 
 static void pg_close(db_conn *c)

@@ -5,9 +5,16 @@
  * (db.h) applies them in name order; db_migrate_list() applies any list and
  * exists so tests can exercise the mechanism with migrations of their own.
  *
- * In migration SQL, the token @ID@ stands for the backend's auto-increment
- * primary key column ("INTEGER PRIMARY KEY AUTOINCREMENT" on SQLite,
- * "BIGSERIAL PRIMARY KEY" on PostgreSQL).
+ * Migration SQL is written once for both backends, with two aids:
+ *   - the token @ID@ stands for the backend's auto-increment primary key
+ *     column ("INTEGER PRIMARY KEY AUTOINCREMENT" on SQLite, "BIGSERIAL
+ *     PRIMARY KEY" on PostgreSQL);
+ *   - a line "-- @sqlite" or "-- @postgresql" starts lines for that backend
+ *     only, and "-- @all" returns to lines for both (the default at the top).
+ *     Any other "-- @word" line is an error, so a typo cannot silently drop
+ *     statements.
+ * A migration runs inside a transaction (with its schema_migrations row), so
+ * it must not contain BEGIN/COMMIT itself.
  */
 #ifndef CAIRN_MIGRATIONS_H
 #define CAIRN_MIGRATIONS_H

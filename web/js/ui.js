@@ -139,9 +139,11 @@ export function modal({ id, title, body, size = '', submitText, submitClass = 'b
     });
   }
   m.addEventListener('shown.bs.modal', () => {
+    m.dataset.shown = '1'; // fully open (transition over): tests wait for this
     const first = m.querySelector('input:not([type=hidden]):not([disabled]):not([readonly]), select:not([disabled]), textarea:not([disabled])');
     if (first) first.focus();
   });
+  m.addEventListener('hide.bs.modal', () => { delete m.dataset.shown; });
   m.addEventListener('hidden.bs.modal', () => {
     bs.dispose();
     m.remove();

@@ -2,7 +2,7 @@
 // filters (text, user, action, from/to dates), each entry's detail shown in
 // an expandable child row.
 
-import { t, fmtTime } from '../i18n.js';
+import { t, has, fmtTime } from '../i18n.js';
 import { get } from '../api.js';
 import { el, icon, badge, card, serverTable, textCell, nodeCell } from '../ui.js';
 
@@ -16,15 +16,20 @@ function dayEnd(value) {
   return Math.floor(new Date(y, m - 1, d, 23, 59, 59).getTime() / 1000);
 }
 
-const GOOD = new Set(['ok', 'success', 'succeeded', 'allowed', 'done']);
+// Results the server records: ok, denied (401/403/423), failed.
+const RESULTS = ['ok', 'denied', 'failed'];
+const RESULT_COLOR = { ok: 'success', denied: 'warning', failed: 'danger' };
+
+function resultLabel(r) {
+  return has(`audit.result_${r}`) ? t(`audit.result_${r}`) : r;
+}
 
 function resultBadge(e) {
   const r = e.result === undefined || e.result === null ? '' : String(e.result);
   const st = Number(e.status);
-  const failed = r ? !GOOD.has(r.toLowerCase()) : (st >= 400);
-  const text = r || (Number.isFinite(st) && st ? String(st) : '');
-  return el('span', { class: 'text-nowrap' },
-    badge(text || '—', failed ? 'danger' : 'success'),
+  const color = RESULT_COLOR[r] || (st >= 400 ? 'danger' : 'secondary');
+  return el('span', { class: 'text-nowrap', dataset: { result: r } },
+    badge(r ? resultLabel(r) : (st ? String(st) : '—'), color),
     r && Number.isFinite(st) && st ? el('small', { class: 'text-body-secondary ms-1', text: String(st) }) : null);
 }
 
@@ -50,7 +55,8 @@ function detailNode(e) {
     ['audit.action', e.action],
     ['audit.object', [e.object_type, e.object_id].filter((x) => x !== null && x !== undefined && x !== '').join(' #')],
     ['audit.status', e.status],
-    ['audit.result', e.result],
+    ['audit.result', e.result ? resultLabel(String(e.result)) : ''],
+    ['audit.via', e.via],
   ];
   const text = detailText(e.detail);
   return el('div', { class: 'audit-detail p-2' },
@@ -69,6 +75,9 @@ export async function mount(root) {
     action: el('input', { type: 'text', class: 'form-control', name: 'action', id: 'audit-action', placeholder: t('audit.action_placeholder') }),
     from: el('input', { type: 'date', class: 'form-control', name: 'from', id: 'audit-from' }),
     to: el('input', { type: 'date', class: 'form-control', name: 'to', id: 'audit-to' }),
+    result: el('select', { class: 'form-select', name: 'result', id: 'audit-result' },
+      el('option', { value: '', text: t('audit.result_any') }),
+      RESULTS.map((r) => el('option', { value: r, text: resultLabel(r) }))),
   };
   const col = (cls, key, input) => el('div', { class: cls },
     el('label', { class: 'form-label small mb-1', attrs: { for: input.id }, text: t(key) }), input);
@@ -76,12 +85,13 @@ export async function mount(root) {
     type: 'reset', class: 'btn btn-outline-secondary', id: 'audit-reset', title: t('common.reset'), attrs: { 'aria-label': t('common.reset') },
   }, icon('rotate-left'));
   const filters = el('form', { class: 'row g-2 align-items-end mb-3', id: 'audit-filters', attrs: { role: 'search' } },
-    col('col-md-3', 'audit.filter_text', inputs.q),
-    col('col-md-2', 'audit.user', inputs.user),
-    col('col-md-2', 'audit.action', inputs.action),
-    col('col-md-2 col-6', 'audit.from', inputs.from),
-    col('col-md-2 col-6', 'audit.to', inputs.to),
-    el('div', { class: 'col-md-1 d-flex gap-1' },
+    col('col-12 col-md-6 col-xl-3', 'audit.filter_text', inputs.q),
+    col('col-6 col-md-3 col-xl', 'audit.user', inputs.user),
+    col('col-6 col-md-3 col-xl', 'audit.action', inputs.action),
+    col('col-4 col-md-4 col-xl', 'audit.result', inputs.result),
+    col('col-4 col-md-3 col-xl', 'audit.from', inputs.from),
+    col('col-4 col-md-3 col-xl', 'audit.to', inputs.to),
+    el('div', { class: 'col-12 col-md-2 col-xl-auto d-flex gap-1' },
       el('button', { type: 'submit', class: 'btn btn-primary flex-fill', id: 'audit-search', title: t('common.search'), attrs: { 'aria-label': t('common.search') } }, icon('magnifying-glass')),
       resetBtn));
 
@@ -102,6 +112,7 @@ export async function mount(root) {
       q: inputs.q.value.trim(),
       user: inputs.user.value.trim(),
       action: inputs.action.value.trim(),
+      result: inputs.result.value,
     };
     if (inputs.from.value) p.from = dayStart(inputs.from.value);
     if (inputs.to.value) p.to = dayEnd(inputs.to.value);
@@ -111,6 +122,7 @@ export async function mount(root) {
   const dt = serverTable(table, {
     path: '/audit',
     get,
+    params,
     search: false,
     pageLength: 20,
     columns: [
