@@ -7,27 +7,36 @@
 # other object.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium librrd zlib
+AGENT_PKGS := jansson libcurl zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 BASEFLAGS = $(WARN) -D_GNU_SOURCE -DCAIRN_VERSION='"$(VERSION)"' -Isrc -Ibuild/gen \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lpthread -lm
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -lpthread -lm
 REL_CFLAGS  := -O2 -g
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(wildcard src/common/*.c src/store/*.c src/http/*.c src/api/*.c src/cmdb/*.c)
+LIB_SRC   := $(wildcard src/common/*.c src/store/*.c src/http/*.c src/api/*.c src/cmdb/*.c src/monitor/*.c)
 GEN_SRC   := build/gen/schema_sql.c
 MAIN_SRC  := src/cairnd.c
 SCHEMA    := $(sort $(wildcard src/store/schema/*.sql))
-UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_SRC  := $(filter-out tests/unit/test_agent%,$(wildcard tests/unit/test_*.c))
+# cairn-agent: its own sources plus the few common modules it needs; it does
+# not link the server's database, HTTP or crypto libraries.
+AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c)) src/common/log.c src/common/sbuf.c src/common/util.c
+AGENT_UNIT_SRC := $(wildcard tests/unit/test_agent*.c)
 
 REL_OBJ   := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/schema_sql.o
 ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC)) build/asan/obj/gen/schema_sql.o
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+AGENT_REL_OBJ  := $(patsubst %.c,build/obj/%.o,$(AGENT_SRC))
+AGENT_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(AGENT_SRC))
+AGENT_UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(AGENT_UNIT_SRC))
 
 .PHONY: all deps web run test unit bench clean lint asan
-all: build/cairnd web
+all: build/cairnd $(if $(wildcard src/agent/main.c),build/cairn-agent) web
 
 deps:
 	@scripts/deps.sh
@@ -55,11 +64,21 @@ build/cairnd: $(REL_OBJ) build/obj/src/cairnd.o
 build/asan/cairnd: $(ASAN_OBJ) build/asan/obj/src/cairnd.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
+build/cairn-agent: $(AGENT_REL_OBJ) build/obj/src/agent/main.o
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+build/asan/cairn-agent: $(AGENT_ASAN_OBJ) build/asan/obj/src/agent/main.o
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+build/asan/tests/test_agent%: build/asan/obj/tests/unit/test_agent%.o $(AGENT_ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(AGENT_LIBS) -lcmocka
+
 build/asan/tests/%: build/asan/obj/tests/unit/%.o $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-asan: build/asan/cairnd $(UNIT_BIN)
+asan: build/asan/cairnd $(UNIT_BIN) $(if $(wildcard src/agent/main.c),build/asan/cairn-agent build/cairn-agent $(AGENT_UNIT_BIN))
 
 web:
 	@scripts/build-web.sh

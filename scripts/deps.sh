@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make pkg-config libc6-dev
   libmicrohttpd-dev libwslay-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcmocka-dev
+  librrd-dev libcurl4-openssl-dev zlib1g-dev
   postgresql postgresql-client nodejs npm chromium"
 
 missing=""

@@ -11,6 +11,8 @@
 #include "common/vault.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "monitor/agent_api.h"
+#include "monitor/tsdb.h"
 #include "store/db.h"
 
 #include <errno.h>
@@ -84,6 +86,12 @@ static int open_database(app *a)
     }
     if (db_migrate(a->db, err, sizeof err) != DB_OK) {
         fprintf(stderr, "cairnd: database migration failed: %s\n", err);
+        return -1;
+    }
+    char rrd[CONFIG_PATH_MAX + 8];
+    snprintf(rrd, sizeof rrd, "%s/rrd", a->cfg.data_dir);
+    if (tsdb_init(rrd) < 0 || agent_init(a) < 0) {
+        fprintf(stderr, "cairnd: cannot prepare %s or the enrollment token\n", rrd);
         return -1;
     }
     return 0;

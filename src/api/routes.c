@@ -3,6 +3,9 @@
  * know what the server exposes and who may call what. */
 #include "api/audit.h"
 #include "cmdb/resource.h"
+#include "monitor/agent_api.h"
+#include "monitor/ingest.h"
+#include "monitor/metrics_api.h"
 #include "api/health.h"
 #include "api/roles.h"
 #include "api/session.h"
@@ -71,6 +74,21 @@ const route cairn_routes[] = {
     {"PUT", "/api/v1/nav-links/{id}", "settings:edit", resource_update, "nav_link.update", 0, 0, &res_nav},
     {"PATCH", "/api/v1/nav-links/{id}", "settings:edit", resource_update, "nav_link.update", 0, 0, &res_nav},
     {"DELETE", "/api/v1/nav-links/{id}", "settings:edit", resource_delete, "nav_link.delete", 0, 0, &res_nav},
+
+    /* Agents and monitoring (docs/AGENT.md). Reports are telemetry and are
+     * not audited; enrollments and token changes are. */
+    {"POST", "/api/v1/agent/enroll", "public", agent_enroll, "agent.enroll", 0, 16384, NULL},
+    {"POST", "/api/v1/agent/report", "agent", ingest_report, "agent.report", 0, 4u << 20, NULL},
+    {"GET", "/api/v1/agent/enroll-token", "settings:admin", agent_enroll_token_get, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/agent/enroll-token/rotate", "settings:admin", agent_enroll_token_rotate, "agent.enroll_token_rotate", 0, 0, NULL},
+    {"POST", "/api/v1/hosts/{id}/agent/revoke", "assets:admin", agent_revoke_host, "agent.revoke", 0, 0, NULL},
+    {"GET", "/api/v1/hosts/{id}/facts", "assets:view", agent_host_facts, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/metrics", "monitor:view", metrics_hosts, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/metrics/{id}", "monitor:view", metrics_host, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/metrics/{id}/series", "monitor:view", metrics_series, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/dashboard", "assets:view", dashboard_get, NULL, 0, 0, NULL},
+    {"GET", "/agent/cairn-agent", "public", agent_download, NULL, 0, 0, NULL},
+    {"GET", "/agent/install.sh", "public", agent_install_script, NULL, 0, 0, NULL},
 
     {"GET", "/*", "public", static_serve, NULL, 0, 0, NULL},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL},

@@ -77,16 +77,6 @@ done:
     return u;
 }
 
-static void set_cookie(http_req *r, http_resp *w, const char *value, int64_t max_age)
-{
-    char cookie[256];
-    const char *proto = req_header(r, "X-Forwarded-Proto");
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
-             AUTH_COOKIE, value, (long long)max_age,
-             proto && strcmp(proto, "https") == 0 ? "; Secure" : "");
-    resp_header(w, "Set-Cookie", cookie);
-}
-
 static const val_field login_fields[] = {
     {"username", VT_STRING, VF_REQUIRED, 0, 128},
     {"password", VT_STRING, VF_REQUIRED, 0, 1024},
@@ -114,7 +104,7 @@ static void start_session(http_req *r, http_resp *w, db_conn *c, int64_t uid)
         resp_internal(w, db_errmsg(c));
         return;
     }
-    set_cookie(r, w, token, ttl);
+    auth_set_cookie(r, w, token, ttl);
     resp_json(w, 200, json_pack("{s:s, s:o*}", "csrf_token", csrf, "user",
                                 session_user_json(r->app, uid)));
 }
@@ -174,7 +164,7 @@ void session_logout(http_req *r, http_resp *w)
         db_exec(c, "DELETE FROM sessions WHERE token_hash = $1",
                 DB_ARGS(DB_TEXT(r->auth.session_hash)), NULL);
     db_release(c);
-    set_cookie(r, w, "", 0);
+    auth_set_cookie(r, w, "", 0);
     audit_set_id(r, "user", r->auth.user_id, NULL);
     resp_json(w, 200, json_pack("{s:b}", "ok", 1));
 }

@@ -207,7 +207,8 @@ void resource_list(http_req *r, http_resp *w)
     if (csv)
         send_csv(r, w, res, rows);
     else
-        resp_json(w, 200, json_pack("{s:O, s:I}", "items", rows, "total", (json_int_t)total));
+        resp_json(w, 200, json_pack("{s:O, s:I, s:I}", "items", rows, "total", (json_int_t)total, "now",
+                                    (json_int_t)util_now()));
 done:
     json_decref(rows);
     sbuf_free(&select);

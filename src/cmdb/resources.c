@@ -112,6 +112,10 @@ static const res_field host_fields[] = {
     F("tags", FT_TAGS, F_SEARCH, 0, 32, "Tags", "标签"),
     NOTE("memo", "Memo", "备注"),
     {"source", FT_TEXT, F_READONLY | F_FILTER | F_SORT, 0, 16, NULL, NULL, NULL, NULL, NULL, NULL, "Source", "来源"},
+    /* Filled by the agent (docs/AGENT.md): online = seen within 3 intervals. */
+    F("last_seen_at", FT_INT, F_READONLY | F_SORT | F_LIST, 0, 0, "Last report", "最后上报"),
+    F("agent_interval", FT_INT, F_READONLY, 0, 0, "Report interval", "上报间隔"),
+    T("agent_version", F_READONLY, 32, "Agent version", "Agent版本"),
     STAMPS, END,
 };
 

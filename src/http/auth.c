@@ -15,8 +15,9 @@ const char *const auth_modules[] = {"assets", "apps",     "tasks", "delivery", "
                                     "users",  "settings", "audit", NULL};
 const char *const auth_actions[] = {"view", "edit", "execute", "admin", NULL};
 
-/* Sliding expiry is written back at most this often, so that reads do not
- * each cost a write. */
+/* Sliding expiry is written back at most this often (or every quarter of
+ * the session lifetime when that is shorter), so that reads do not each
+ * cost a write. */
 #define TOUCH_INTERVAL 60
 
 static bool in_list(const char *const *list, const char *s, size_t len)
@@ -121,8 +122,19 @@ done:
     return ok;
 }
 
-/* Look up the session cookie; on success fills a. */
-static bool auth_session(http_req *r, const char *cookie)
+void auth_set_cookie(http_req *r, http_resp *w, const char *value, int64_t max_age)
+{
+    char cookie[256];
+    const char *proto = req_header(r, "X-Forwarded-Proto");
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
+             AUTH_COOKIE, value, (long long)max_age,
+             proto && strcmp(proto, "https") == 0 ? "; Secure" : "");
+    resp_header(w, "Set-Cookie", cookie);
+}
+
+/* Look up the session cookie; on success fills r->auth, and extends the
+ * session (renewing the cookie in w) when it is due. */
+static bool auth_session(http_req *r, http_resp *w, const char *cookie)
 {
     char hash[SECRET_HEX_MAX];
     secret_sha256_hex(cookie, hash);
@@ -135,14 +147,18 @@ static bool auth_session(http_req *r, const char *cookie)
                      DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
         goto done;
     int64_t uid = json_integer_value(json_object_get(row, "user_id"));
-    if (now - json_integer_value(json_object_get(row, "last_seen_at")) >= TOUCH_INTERVAL)
-        db_exec(c, "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
-                DB_ARGS(DB_INT(now), DB_INT(now + settings_int(r->app, "session_ttl")),
-                        DB_TEXT(hash)), NULL);
+    int64_t ttl = settings_int(r->app, "session_ttl");
+    int64_t touch = ttl / 4 < TOUCH_INTERVAL ? ttl / 4 : TOUCH_INTERVAL;
+    bool renew = now - json_integer_value(json_object_get(row, "last_seen_at")) >= touch &&
+                 db_exec(c, "UPDATE sessions SET last_seen_at = $1, expires_at = $2 "
+                            "WHERE token_hash = $3",
+                         DB_ARGS(DB_INT(now), DB_INT(now + ttl), DB_TEXT(hash)), NULL) == DB_OK;
     db_release(c);
     c = NULL;
     if (!auth_load_user(r->app, uid, &r->auth))
         goto done;
+    if (renew)
+        auth_set_cookie(r, w, cookie, ttl);
     r->auth.via = "session";
     memcpy(r->auth.session_hash, hash, sizeof hash);
     util_strcpy(r->auth.csrf_token, sizeof r->auth.csrf_token,
@@ -191,10 +207,37 @@ static bool is_write(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 }
 
+/* An agent's host token: Bearer cairnh_… valid and not revoked. */
+static bool auth_agent(http_req *r, http_resp *w)
+{
+    const char *authz = req_header(r, "Authorization");
+    char hash[SECRET_HEX_MAX];
+    int64_t host = 0;
+    if (!authz || strncmp(authz, "Bearer cairnh_", 14) != 0) {
+        resp_error(w, 401, "unauthorized", NULL, "send the host token as Authorization: Bearer cairnh_…");
+        return false;
+    }
+    secret_sha256_hex(authz + 7, hash);
+    db_conn *c = db_acquire(r->app->db);
+    int rc = db_query_int(c, "SELECT host_id FROM agent_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+                          DB_ARGS(DB_TEXT(hash)), &host);
+    db_release(c);
+    if (rc != DB_OK || host <= 0) {
+        resp_error(w, 401, "unauthorized", NULL, "this host token is unknown or revoked; enroll the agent again");
+        return false;
+    }
+    r->auth.host_id = host;
+    r->auth.via = "agent";
+    snprintf(r->auth.username, sizeof r->auth.username, "agent:%lld", (long long)host);
+    return true;
+}
+
 bool auth_check(http_req *r, http_resp *w)
 {
     const route *rt = r->route;
     r->auth.via = "";
+    if (strcmp(rt->perm, "agent") == 0)
+        return auth_agent(r, w);
     const char *authz = req_header(r, "Authorization");
     const char *cookie = req_cookie(r, AUTH_COOKIE);
     if (authz && strncmp(authz, "Bearer ", 7) == 0) {
@@ -203,7 +246,7 @@ bool auth_check(http_req *r, http_resp *w)
             return false;
         }
     } else if (cookie && *cookie) {
-        auth_session(r, cookie); /* an expired cookie is just "not signed in" */
+        auth_session(r, w, cookie); /* an expired cookie is just "not signed in" */
     }
     if (strcmp(rt->perm, "public") == 0)
         return true;

@@ -6,6 +6,10 @@
  * host-group scope, enforces the CSRF header on session writes, and compares
  * the route's declared permission. It answers 401/403 itself.
  *
+ * A session expires session_ttl seconds (a setting) after its last use: each
+ * use at least min(60 s, ttl/4) after the previous recorded one moves the
+ * expiry forward and renews the cookie's Max-Age.
+ *
  * Permission strings are "module:action". Holding "m:admin" grants every
  * action of module m; "m:edit" and "m:execute" also grant "m:view";
  * superusers hold everything.
@@ -16,6 +20,11 @@
 #include "http/http.h"
 
 #define AUTH_COOKIE "cairn_sid"
+
+/* Add the session cookie to w: HttpOnly, SameSite=Lax, Path=/, Max-Age,
+ * and Secure when the request came through a TLS proxy (X-Forwarded-Proto:
+ * https). An empty value with max_age 0 deletes it. */
+void auth_set_cookie(http_req *r, http_resp *w, const char *value, int64_t max_age);
 
 /* Authenticate and authorise r for its route. Returns true to go on; false
  * when w holds the 401/403 answer. */

@@ -37,6 +37,7 @@ typedef struct {
     int64_t token_id;
     json_t *permissions;      /* array of "module:action" held directly */
     json_t *group_ids;        /* host-group scope; empty array = all groups */
+    int64_t host_id;          /* routes with permission "agent": the reporting host */
 } auth_ctx;
 
 /* What the router writes to the audit log after a write; handlers fill in the

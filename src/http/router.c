@@ -21,7 +21,7 @@ int router_check(const route *routes, char *err, size_t errlen)
             return -1;
         }
         if (strcmp(r->perm, "public") != 0 && strcmp(r->perm, "login") != 0 &&
-            !strchr(r->perm, ':')) {
+            strcmp(r->perm, "agent") != 0 && !strchr(r->perm, ':')) {
             snprintf(err, errlen, "route %s %s: bad permission \"%s\"", r->method, r->pattern,
                      r->perm);
             return -1;

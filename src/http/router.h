@@ -1,7 +1,8 @@
 /* router.h -- the route table: every endpoint, its permission, its audit name.
  *
  * Each route declares who may call it: "public" (anyone), "login" (any
- * signed-in user) or a permission "module:action". A route without a
+ * signed-in user), "agent" (a host's agent, by its own token) or a
+ * permission "module:action". A route without a
  * permission is refused when the table is checked at start-up: deny by
  * default. Patterns are literal segments and {name} segments (captured into
  * http_req.params in order); a final "*" matches any rest of the path.
@@ -22,7 +23,7 @@ enum {
 struct route {
     const char *method;
     const char *pattern;
-    const char *perm;        /* "public", "login" or "module:action" */
+    const char *perm;        /* "public", "login", "agent" or "module:action" */
     route_handler handler;
     const char *action;      /* audit name, e.g. "user.create"; NULL for reads */
     unsigned flags;

@@ -1,0 +1,370 @@
+/* ingest.c -- POST /api/v1/agent/report: an agent's facts and metrics.
+ *
+ * The whole request is checked before anything is stored: a malformed
+ * report in a batch rejects the batch (400, with the report index and the
+ * reason). Then each report, oldest first:
+ *   - is skipped when it is not newer than the host's last report (replays);
+ *   - writes its metrics to the host's RRD series (tsdb.h);
+ *   - merges its facts into the host row (facts.c), which never touches a
+ *     field a user edited by hand;
+ *   - updates last_seen_at and the latest CPU/memory/disk figures.
+ * The host is the one the agent token belongs to, whatever the report says
+ * its name is. Reports are telemetry, not changes by a person: they are not
+ * written to the audit log (fact changes are kept in host_fact_history).
+ */
+#include "monitor/ingest.h"
+
+#include "app.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "monitor/facts.h"
+#include "monitor/tsdb.h"
+#include "store/db.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#define MAX_BATCH 500
+#define MAX_SERIES 64
+
+/* ---- checking ------------------------------------------------------------ */
+
+typedef struct {
+    char msg[256];
+} check_err;
+
+static bool fail(check_err *e, const char *fmt, const char *a)
+{
+    snprintf(e->msg, sizeof e->msg, fmt, a);
+    return false;
+}
+
+static bool is_num(const json_t *v)
+{
+    return json_is_number(v) && isfinite(json_number_value(v));
+}
+
+/* Every present member of o listed in keys must be a finite number. */
+static bool numbers(const json_t *o, const char *const *keys, const char *where, check_err *e)
+{
+    if (o && !json_is_object(o))
+        return fail(e, "%s must be an object", where);
+    for (; *keys; keys++) {
+        json_t *v = json_object_get(o, *keys);
+        if (v && !is_num(v)) {
+            snprintf(e->msg, sizeof e->msg, "%s.%s must be a number", where, *keys);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool named_list(const json_t *a, const char *key, const char *const *nums, const char *where,
+                       check_err *e)
+{
+    if (!a)
+        return true;
+    if (!json_is_array(a) || json_array_size(a) > MAX_SERIES)
+        return fail(e, "%s must be an array of at most 64 entries", where);
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x) {
+        const char *name = json_string_value(json_object_get(x, key));
+        if (!name || !*name || strlen(name) > 200 || !util_utf8_valid(name, strlen(name)))
+            return fail(e, "every entry of %s needs a name", where);
+        if (!numbers(x, nums, where, e))
+            return false;
+    }
+    return true;
+}
+
+static const char *const cpu_keys[] = {"user", "system", "iowait", "steal", "idle", NULL};
+static const char *const mem_keys[] = {"total", "used", "available", "buffers", "cached", NULL};
+static const char *const swap_keys[] = {"total", "used", NULL};
+static const char *const fs_keys[] = {"used", "free", "inodes_used", "inodes_free", NULL};
+static const char *const disk_keys[] = {"read_bytes", "write_bytes", "reads", "writes", "util", NULL};
+static const char *const nic_keys[] = {"rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_errors",
+                                       "tx_errors", NULL};
+static const char *const tcp_keys[] = {"established", "time_wait", "listen", "other", NULL};
+
+static bool check_metrics(const json_t *m, check_err *e)
+{
+    if (!m)
+        return true;
+    if (!json_is_object(m))
+        return fail(e, "%s must be an object", "metrics");
+    json_t *load = json_object_get(m, "load");
+    if (load) {
+        if (!json_is_array(load) || json_array_size(load) != 3)
+            return fail(e, "%s must be [load1, load5, load15]", "metrics.load");
+        for (size_t i = 0; i < 3; i++)
+            if (!is_num(json_array_get(load, i)))
+                return fail(e, "%s must hold numbers", "metrics.load");
+    }
+    json_t *procs = json_object_get(m, "processes"), *up = json_object_get(m, "uptime");
+    if ((procs && !is_num(procs)) || (up && !is_num(up)))
+        return fail(e, "%s must be numbers", "metrics.processes and metrics.uptime");
+    return numbers(json_object_get(m, "cpu"), cpu_keys, "metrics.cpu", e) &&
+           numbers(json_object_get(m, "memory"), mem_keys, "metrics.memory", e) &&
+           numbers(json_object_get(m, "swap"), swap_keys, "metrics.swap", e) &&
+           numbers(json_object_get(m, "tcp"), tcp_keys, "metrics.tcp", e) &&
+           named_list(json_object_get(m, "filesystems"), "mount", fs_keys, "metrics.filesystems", e) &&
+           named_list(json_object_get(m, "disks"), "name", disk_keys, "metrics.disks", e) &&
+           named_list(json_object_get(m, "nics"), "name", nic_keys, "metrics.nics", e);
+}
+
+static bool check_report(const json_t *rep, check_err *e)
+{
+    if (!json_is_object(rep))
+        return fail(e, "%s must be a JSON object", "a report");
+    json_t *v = json_object_get(rep, "v"), *t = json_object_get(rep, "time");
+    if (!json_is_integer(v) || json_integer_value(v) != 1)
+        return fail(e, "%s: this server understands report version 1", "v");
+    int64_t now = util_now();
+    if (!json_is_integer(t) || json_integer_value(t) < now - 400 * 86400 || json_integer_value(t) > now + 600)
+        return fail(e, "%s must be a Unix time within the last 400 days (check the host's clock)", "time");
+    json_t *iv = json_object_get(rep, "interval"), *dr = json_object_get(rep, "dropped");
+    if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
+        return fail(e, "%s must be 1 to 86400 seconds", "interval");
+    if (dr && (!json_is_integer(dr) || json_integer_value(dr) < 0))
+        return fail(e, "%s must be a non-negative integer", "dropped");
+    const char *av = json_string_value(json_object_get(rep, "agent_version"));
+    if (json_object_get(rep, "agent_version") && (!av || strlen(av) > 32))
+        return fail(e, "%s must be short text", "agent_version");
+    json_t *facts = json_object_get(rep, "facts");
+    if (facts && !json_is_object(facts))
+        return fail(e, "%s must be an object", "facts");
+    if (facts && !facts_check(facts, e->msg, sizeof e->msg))
+        return false;
+    return check_metrics(json_object_get(rep, "metrics"), e);
+}
+
+/* ---- storing --------------------------------------------------------------- */
+
+static double num(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return is_num(v) ? json_number_value(v) : NAN;
+}
+
+static void write_series(int64_t host, int64_t t, const json_t *m)
+{
+    char err[300];
+    json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
+           *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
+           *tcp = json_object_get(m, "tcp");
+    double hv[16] = {
+        num(cpu, "user"), num(cpu, "system"), num(cpu, "iowait"), num(cpu, "steal"), num(cpu, "idle"),
+        load ? json_number_value(json_array_get(load, 0)) : NAN,
+        load ? json_number_value(json_array_get(load, 1)) : NAN,
+        load ? json_number_value(json_array_get(load, 2)) : NAN,
+        num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
+        num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime"),
+    };
+    if (tsdb_write(host, "host", "", t, hv, err, sizeof err) < 0)
+        log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+    static const struct {
+        const char *list, *key, *kind;
+        const char *const *ds;
+    } sets[] = {{"filesystems", "mount", "fs", fs_keys},
+                {"disks", "name", "disk", disk_keys},
+                {"nics", "name", "net", nic_keys}};
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(m, sets[s].list), i, x) {
+            double v[TSDB_MAX_DS];
+            int n = 0;
+            for (const char *const *k = sets[s].ds; *k && n < TSDB_MAX_DS; k++)
+                v[n++] = num(x, *k);
+            if (tsdb_write(host, sets[s].kind, json_string_value(json_object_get(x, sets[s].key)), t, v, err,
+                           sizeof err) < 0)
+                log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+        }
+    }
+}
+
+/* The dashboard's figures: CPU busy %, memory used %, fullest filesystem %. */
+static void latest_figures(const json_t *m, double *cpu, double *mem, double *disk, double *load1)
+{
+    double idle = num(json_object_get(m, "cpu"), "idle");
+    *cpu = isnan(idle) ? NAN : 100.0 - idle;
+    json_t *mo = json_object_get(m, "memory");
+    double total = num(mo, "total"), avail = num(mo, "available");
+    *mem = total > 0 && !isnan(avail) ? 100.0 * (total - avail) / total : NAN;
+    *disk = NAN;
+    size_t i;
+    json_t *fs;
+    json_array_foreach(json_object_get(m, "filesystems"), i, fs) {
+        double u = num(fs, "used"), f = num(fs, "free");
+        if (u + f > 0 && (isnan(*disk) || 100.0 * u / (u + f) > *disk))
+            *disk = 100.0 * u / (u + f);
+    }
+    json_t *load = json_object_get(m, "load");
+    *load1 = load ? json_number_value(json_array_get(load, 0)) : NAN;
+}
+
+static db_val real_or_null(double v)
+{
+    return isnan(v) ? DB_NULLV : DB_REAL(v);
+}
+
+/* Store one checked report. Returns 1 stored, 0 skipped, -1 error. */
+static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep)
+{
+    int64_t t = json_integer_value(json_object_get(rep, "time")), last = 0;
+    json_t *row = NULL;
+    if (db_query_one(c, "SELECT last_report_time FROM hosts WHERE id = $1", DB_ARGS(DB_INT(host)), &row) != DB_OK)
+        return -1;
+    last = json_integer_value(json_object_get(row, "last_report_time"));
+    json_decref(row);
+    if (t <= last)
+        return 0;
+    json_t *m = json_object_get(rep, "metrics"), *facts = json_object_get(rep, "facts");
+    if (m)
+        write_series(host, t, m);
+    if (facts && facts_merge(a, c, host, facts) != DB_OK)
+        return -1;
+    double cpu = NAN, mem = NAN, disk = NAN, load1 = NAN;
+    latest_figures(m, &cpu, &mem, &disk, &load1);
+    json_t *iv = json_object_get(rep, "interval");
+    const char *av = json_string_value(json_object_get(rep, "agent_version"));
+    int rc = db_exec(c,
+                     "UPDATE hosts SET last_seen_at = $1, last_report_time = $2, agent_interval = $3, "
+                     "agent_version = $4, cpu_pct = $5, mem_pct = $6, disk_pct = $7, load1 = $8 WHERE id = $9",
+                     DB_ARGS(DB_INT(util_now()), DB_INT(t), DB_INT(iv ? json_integer_value(iv) : 60),
+                             DB_TEXT(av ? av : ""), real_or_null(cpu), real_or_null(mem), real_or_null(disk),
+                             real_or_null(load1), DB_INT(host)),
+                     NULL);
+    return rc == DB_OK ? 1 : -1;
+}
+
+/* Inflate a gzip body; NULL when it is not valid gzip or is over limit. */
+static char *gunzip(const char *in, size_t len, size_t limit, size_t *outlen)
+{
+    z_stream zs = {0};
+    char *out = NULL;
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return NULL;
+    size_t cap = len * 4 + 1024;
+    if (cap > limit)
+        cap = limit;
+    out = malloc(cap + 1);
+    if (!out)
+        goto fail;
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)len;
+    for (;;) {
+        zs.next_out = (Bytef *)out + zs.total_out;
+        zs.avail_out = (uInt)(cap - zs.total_out);
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END)
+            break;
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            goto fail;
+        if (zs.avail_out == 0) {
+            if (cap >= limit)
+                goto fail;
+            cap = cap * 2 > limit ? limit : cap * 2;
+            char *p = realloc(out, cap + 1);
+            if (!p)
+                goto fail;
+            out = p;
+        } else if (rc == Z_BUF_ERROR) {
+            goto fail; /* truncated input */
+        }
+    }
+    *outlen = zs.total_out;
+    out[*outlen] = '\0';
+    inflateEnd(&zs);
+    return out;
+fail:
+    inflateEnd(&zs);
+    free(out);
+    return NULL;
+}
+
+/* The request body as a JSON value (handles gzip). Answers 400 on error. */
+static json_t *report_body(http_req *r, http_resp *w)
+{
+    const char *enc = req_header(r, "Content-Encoding");
+    const char *ct = req_header(r, "Content-Type");
+    if (!ct || strncmp(ct, "application/json", 16) != 0) {
+        resp_error(w, 415, "unsupported_media_type", NULL, "send the report as application/json");
+        return NULL;
+    }
+    const char *body = r->body ? r->body : "";
+    size_t len = r->body_len;
+    char *inflated = NULL;
+    if (enc && strcmp(enc, "gzip") == 0) {
+        inflated = gunzip(body, len, 16u << 20, &len);
+        if (!inflated) {
+            resp_error(w, 400, "bad_request", NULL, "the gzip body is damaged or inflates past 16 MiB");
+            return NULL;
+        }
+        body = inflated;
+    } else if (enc && strcmp(enc, "identity") != 0) {
+        resp_error(w, 415, "unsupported_media_type", NULL, "Content-Encoding must be gzip or identity");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    free(inflated);
+    if (!j)
+        resp_error(w, 400, "bad_request", NULL, "malformed JSON at line %d: %s", je.line, je.text);
+    return j;
+}
+
+void ingest_report(http_req *r, http_resp *w)
+{
+    json_t *j = report_body(r, w), *list = NULL;
+    db_conn *c = NULL;
+    check_err e = {{0}};
+    int accepted = 0, skipped = 0;
+    r->audit.skip = true;
+    if (!j)
+        return;
+    if (json_is_object(j) && json_object_get(j, "reports")) {
+        list = json_incref(json_object_get(j, "reports"));
+        if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > MAX_BATCH) {
+            resp_error(w, 400, "bad_request", "reports", "reports must be an array of 1 to %d reports", MAX_BATCH);
+            goto done;
+        }
+    } else {
+        list = json_pack("[O]", j);
+    }
+    size_t i;
+    json_t *rep;
+    json_array_foreach(list, i, rep)
+        if (!check_report(rep, &e)) {
+            resp_error(w, 400, "bad_request", NULL, "report %zu: %s", i, e.msg);
+            goto done;
+        }
+    c = db_acquire(r->app->db);
+    if (db_begin(c) != DB_OK)
+        goto fail;
+    json_array_foreach(list, i, rep) {
+        int rc = store_report(r->app, c, r->auth.host_id, rep);
+        if (rc < 0)
+            goto fail;
+        rc ? accepted++ : skipped++;
+    }
+    if (db_commit(c) != DB_OK)
+        goto fail;
+    int64_t interval = 60;
+    db_query_int(c, "SELECT agent_interval FROM hosts WHERE id = $1", DB_ARGS(DB_INT(r->auth.host_id)), &interval);
+    resp_json(w, 200, json_pack("{s:i, s:i, s:I}", "accepted", accepted, "skipped", skipped, "interval",
+                                (json_int_t)interval));
+    goto done;
+fail:
+    if (c)
+        db_rollback(c);
+    resp_internal(w, c ? db_errmsg(c) : "ingest");
+done:
+    if (c)
+        db_release(c);
+    json_decref(list);
+    json_decref(j);
+}

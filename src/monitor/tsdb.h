@@ -1,0 +1,54 @@
+/* tsdb.h -- where host metrics are kept: one RRD file per series.
+ *
+ * A host's series live in <data>/rrd/<host_id>/: host.rrd (CPU, load,
+ * memory, swap, TCP, processes, uptime) and one file per filesystem, disk and
+ * NIC (fs-<mount>.rrd, disk-<name>.rrd, net-<name>.rrd; names hex-escaped
+ * so any mount point maps to one safe file name and back). Each file has a
+ * 60 s step and AVERAGE and MAX archives of 1 min × 2 days, 5 min × 14 days
+ * and 1 h × 13 months, so its size never grows. Series appear when a report
+ * first carries them. A deleted host's directory is moved to
+ * <data>/rrd/archive/ rather than left behind or destroyed.
+ */
+#ifndef CAIRN_TSDB_H
+#define CAIRN_TSDB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TSDB_MAX_DS 16
+
+/* The data sources of one kind of series. */
+typedef struct {
+    const char *kind;                 /* "host", "fs", "disk", "net" */
+    const char *ds[TSDB_MAX_DS];      /* NULL-terminated RRD data-source names */
+} tsdb_kind;
+
+/* The kinds, NULL-kind-terminated. */
+extern const tsdb_kind tsdb_kinds[];
+
+/* Set the directory (<data>/rrd); creates it. Returns 0 or -1. */
+int tsdb_init(const char *dir);
+
+/* Write one sample of series kind/name ("" for host) of host at time t.
+ * values[i] is the value of the kind's i-th data source (NAN = unknown).
+ * Creates the file on first use. A sample not newer than the last one is
+ * skipped (returns 1). Returns 0 on success, -1 with err filled. */
+int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
+               char *err, size_t errlen);
+
+/* Read series kind/name of host between from and to with consolidation cf
+ * ("AVERAGE" or "MAX") at a resolution chosen from the range. Returns a new
+ * object {"key","kind","name","ds":[…],"start","step","rows":[[t,v…],…]}
+ * (null for unknown values), or NULL when the series does not exist. */
+json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
+                  const char *cf);
+
+/* The series a host has: array of {"key","kind","name","ds":[…]}. */
+json_t *tsdb_list(int64_t host);
+
+/* Move a host's directory to the archive (after the host is deleted).
+ * Returns 0, or -1 when it could not be moved. */
+int tsdb_archive(int64_t host);
+
+#endif

@@ -1,0 +1,279 @@
+/* tsdb_rrd.c -- tsdb.h on librrd's thread-safe (_r) functions. */
+#include "monitor/tsdb.h"
+
+#include "common/log.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <math.h>
+#include <rrd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STEP 60
+#define HEARTBEAT 180
+
+const tsdb_kind tsdb_kinds[] = {
+    {"host", {"cpu_user", "cpu_system", "cpu_iowait", "cpu_steal", "cpu_idle", "load1", "load5",
+              "load15", "mem_used", "mem_avail", "mem_buffers", "mem_cached", "swap_used",
+              "tcp_estab", "procs", "uptime"}},
+    {"fs", {"used", "free", "inodes_used", "inodes_free", NULL}},
+    {"disk", {"read_bytes", "write_bytes", "reads", "writes", "util", NULL}},
+    {"net", {"rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_errors", "tx_errors", NULL}},
+    {NULL, {NULL}},
+};
+
+static char root[1024];
+
+static int mkdir_p(const char *path)
+{
+    char tmp[1100];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return -1;
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int tsdb_init(const char *dir)
+{
+    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root)
+        return -1;
+    return mkdir_p(root);
+}
+
+static const tsdb_kind *find_kind(const char *kind)
+{
+    for (const tsdb_kind *k = tsdb_kinds; k->kind; k++)
+        if (strcmp(k->kind, kind) == 0)
+            return k;
+    return NULL;
+}
+
+static int nds(const tsdb_kind *k)
+{
+    int n = 0;
+    while (n < TSDB_MAX_DS && k->ds[n])
+        n++;
+    return n;
+}
+
+/* name → file-name part: [A-Za-z0-9.-] kept, anything else _XX. */
+static int encode_name(const char *name, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        bool keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                    *p == '.' || *p == '-';
+        if (o + 4 >= cap)
+            return -1;
+        if (keep)
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "_%02x", *p);
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static int decode_name(const char *enc, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = enc; *p; p++) {
+        if (o + 1 >= cap)
+            return -1;
+        unsigned v;
+        if (*p == '_' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1) {
+            out[o++] = (char)v;
+            p += 2;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static int file_path(int64_t host, const char *kind, const char *name, char *out, size_t cap)
+{
+    char enc[512];
+    if (strcmp(kind, "host") == 0)
+        return snprintf(out, cap, "%s/%lld/host.rrd", root, (long long)host) < (int)cap ? 0 : -1;
+    if (encode_name(name, enc, sizeof enc) < 0)
+        return -1;
+    return snprintf(out, cap, "%s/%lld/%s-%s.rrd", root, (long long)host, kind, enc) < (int)cap ? 0 : -1;
+}
+
+static int create_file(const char *path, const tsdb_kind *k, int64_t t)
+{
+    const char *argv[TSDB_MAX_DS + 6];
+    char ds[TSDB_MAX_DS][64];
+    int argc = 0;
+    for (int i = 0; i < nds(k); i++) {
+        snprintf(ds[i], sizeof ds[i], "DS:%s:GAUGE:%d:U:U", k->ds[i], HEARTBEAT);
+        argv[argc++] = ds[i];
+    }
+    /* 1 min × 2 days, 5 min × 14 days, 1 h × 13 months (396 days). */
+    argv[argc++] = "RRA:AVERAGE:0.5:1:2880";
+    argv[argc++] = "RRA:MAX:0.5:1:2880";
+    argv[argc++] = "RRA:AVERAGE:0.5:5:4032";
+    argv[argc++] = "RRA:MAX:0.5:5:4032";
+    argv[argc++] = "RRA:AVERAGE:0.5:60:9504";
+    argv[argc++] = "RRA:MAX:0.5:60:9504";
+    rrd_clear_error();
+    return rrd_create_r(path, STEP, (time_t)(t - 1), argc, argv);
+}
+
+int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
+               char *err, size_t errlen)
+{
+    const tsdb_kind *k = find_kind(kind);
+    char path[1200], dir[1100], sample[1024];
+    if (!k || file_path(host, kind, name ? name : "", path, sizeof path) < 0) {
+        snprintf(err, errlen, "bad series %s", kind);
+        return -1;
+    }
+    if (access(path, F_OK) != 0) {
+        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+        if (mkdir_p(dir) < 0 || create_file(path, k, t) != 0) {
+            snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
+            return -1;
+        }
+    }
+    size_t o = (size_t)snprintf(sample, sizeof sample, "%lld", (long long)t);
+    for (int i = 0; i < nds(k) && o < sizeof sample; i++) {
+        if (isnan(values[i]))
+            o += (size_t)snprintf(sample + o, sizeof sample - o, ":U");
+        else
+            o += (size_t)snprintf(sample + o, sizeof sample - o, ":%.6g", values[i]);
+    }
+    if (o >= sizeof sample) {
+        snprintf(err, errlen, "sample too long");
+        return -1;
+    }
+    const char *argv[1] = {sample};
+    rrd_clear_error();
+    if (rrd_update_r(path, NULL, 1, argv) != 0) {
+        const char *e = rrd_get_error();
+        /* "illegal attempt to update using time X when last update time is Y" */
+        if (e && strstr(e, "minimum one second step"))
+            return 1;
+        if (e && strstr(e, "last update time"))
+            return 1;
+        snprintf(err, errlen, "update %s: %s", path, e ? e : "unknown error");
+        return -1;
+    }
+    return 0;
+}
+
+/* Pick the archive step from the range so a chart has at most ~1500 points. */
+static unsigned long step_for(int64_t range)
+{
+    if (range <= 2 * 86400)
+        return STEP;
+    if (range <= 14 * 86400)
+        return STEP * 5;
+    return STEP * 60;
+}
+
+static json_t *series_head(const char *kind, const char *name)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s%s%s", kind, *name ? ":" : "", name);
+    return json_pack("{s:s, s:s, s:s}", "key", key, "kind", kind, "name", name);
+}
+
+json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
+                  const char *cf)
+{
+    char path[1200];
+    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0 || access(path, R_OK) != 0)
+        return NULL;
+    time_t start = (time_t)from, end = (time_t)to;
+    unsigned long step = step_for(to - from), ds_cnt = 0;
+    char **ds_names = NULL;
+    rrd_value_t *data = NULL;
+    rrd_clear_error();
+    if (rrd_fetch_r(path, cf, &start, &end, &step, &ds_cnt, &ds_names, &data) != 0)
+        return NULL;
+    json_t *out = series_head(kind, name), *ds = json_array(), *rows = json_array();
+    for (unsigned long i = 0; i < ds_cnt; i++) {
+        json_array_append_new(ds, json_string(ds_names[i]));
+        rrd_freemem(ds_names[i]);
+    }
+    rrd_freemem(ds_names);
+    rrd_value_t *v = data;
+    for (time_t t = start + (time_t)step; t <= end; t += (time_t)step) {
+        json_t *row = json_array();
+        json_array_append_new(row, json_integer(t));
+        for (unsigned long i = 0; i < ds_cnt; i++, v++)
+            json_array_append_new(row, isnan(*v) ? json_null() : json_real(*v));
+        json_array_append_new(rows, row);
+    }
+    rrd_freemem(data);
+    json_object_set_new(out, "ds", ds);
+    json_object_set_new(out, "start", json_integer(start));
+    json_object_set_new(out, "step", json_integer((json_int_t)step));
+    json_object_set_new(out, "rows", rows);
+    return out;
+}
+
+json_t *tsdb_list(int64_t host)
+{
+    char dir[1100];
+    json_t *out = json_array();
+    snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+    DIR *d = opendir(dir);
+    if (!d)
+        return out;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".rrd") != 0)
+            continue;
+        char base[512], name[512] = "";
+        snprintf(base, sizeof base, "%.*s", (int)(n - 4), e->d_name);
+        char *dash = strchr(base, '-');
+        const char *kind = base;
+        if (dash) {
+            *dash = '\0';
+            if (decode_name(dash + 1, name, sizeof name) < 0)
+                continue;
+        }
+        const tsdb_kind *k = find_kind(kind);
+        if (!k)
+            continue;
+        json_t *s = series_head(kind, name), *ds = json_array();
+        for (int i = 0; i < nds(k); i++)
+            json_array_append_new(ds, json_string(k->ds[i]));
+        json_object_set_new(s, "ds", ds);
+        json_array_append_new(out, s);
+    }
+    closedir(d);
+    return out;
+}
+
+int tsdb_archive(int64_t host)
+{
+    char from[1100], to[1200], arch[1100];
+    snprintf(from, sizeof from, "%s/%lld", root, (long long)host);
+    snprintf(arch, sizeof arch, "%s/archive", root);
+    snprintf(to, sizeof to, "%s/%lld-%lld", arch, (long long)host, (long long)time(NULL));
+    if (access(from, F_OK) != 0)
+        return 0;
+    if (mkdir_p(arch) < 0 || rename(from, to) != 0) {
+        log_warn("tsdb_archive_failed", "host=%lld err=%s", (long long)host, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
