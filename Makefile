@@ -35,7 +35,7 @@ AGENT_REL_OBJ  := $(patsubst %.c,build/obj/%.o,$(AGENT_SRC))
 AGENT_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(AGENT_SRC))
 AGENT_UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(AGENT_UNIT_SRC))
 
-.PHONY: all deps web run test unit bench clean lint asan
+.PHONY: all deps web run test unit bench clean lint asan fuzz fuzz-build
 all: build/cairnd $(if $(wildcard src/agent/main.c),build/cairn-agent) web
 
 deps:
@@ -83,11 +83,23 @@ asan: build/asan/cairnd $(UNIT_BIN) $(if $(wildcard src/agent/main.c),build/asan
 web:
 	@scripts/build-web.sh
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_<name>.c with the sources they
+# need listed here. `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 -D_GNU_SOURCE -Isrc
+build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c src/monitor/report.c src/common/util.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs jansson)
+fuzz-build: build/fuzz/fuzz_report
+fuzz: fuzz-build
+	@for f in build/fuzz/fuzz_*; do n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
 run: deps all
 	@scripts/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory asan web
+	@$(MAKE) --no-print-directory asan web fuzz-build
 	@scripts/test.sh
 
 unit: asan

@@ -84,6 +84,19 @@ run_unit() {
     done
 }
 
+run_fuzz() { # every libFuzzer target briefly: a crash or a leak fails it
+    for f in build/fuzz/fuzz_*; do
+        [ -x "$f" ] || continue
+        local n=${f##*/fuzz_} dir log rc
+        dir=$(mktemp -d)
+        log="$art/fuzz-$n.log"
+        "$f" -max_total_time="${FUZZ_TEST_SECONDS:-10}" -max_len=65536 "$dir" "tests/fuzz/corpus/$n" >"$log" 2>&1
+        rc=$?
+        rm -rf "$dir"
+        if [ "$rc" -eq 0 ]; then add 1 0 "fuzz $n" 0; else tail -20 "$log"; add 0 1 "fuzz $n" "$rc"; fi
+    done
+}
+
 run_node() { # label dir backend
     local label=$1 dir=$2 backend=$3 log rc
     ls "$dir"/*.test.mjs >/dev/null 2>&1 || return 0
@@ -100,11 +113,13 @@ run_node() { # label dir backend
 case $what in
 all)
     run_unit
+    run_fuzz
     run_node integration-sqlite tests/integration sqlite
     start_pg && run_node integration-pg tests/integration pg
     run_node ui tests/ui sqlite
     ;;
 unit) run_unit ;;
+fuzz) run_fuzz ;;
 int)
     run_node integration-sqlite tests/integration sqlite
     start_pg && run_node integration-pg tests/integration pg

@@ -36,7 +36,7 @@ typedef struct {
     size_t limit;
     bool too_large;
     router_result match;
-    conn_phase phase;
+    _Atomic conn_phase phase; /* written by a worker, read by the HTTP thread */
     double t0;
 } conn_state;
 
@@ -106,11 +106,13 @@ static bool process(conn_state *cs)
         return true;
     }
     if (r->route->flags & ROUTE_SLOW) {
+        /* ST_QUEUED must be set before the push: the worker may finish, set
+         * ST_DONE and resume the connection before workq_push() returns. */
+        cs->phase = ST_QUEUED;
         MHD_suspend_connection(r->conn);
-        if (workq_push(cs->srv->workers, run_slow, cs) == 0) {
-            cs->phase = ST_QUEUED;
+        if (workq_push(cs->srv->workers, run_slow, cs) == 0)
             return false;
-        }
+        cs->phase = ST_READING;
         MHD_resume_connection(r->conn);
         resp_error(w, 503, "unavailable", NULL, "the server is shutting down");
         return true;
@@ -216,7 +218,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (cs->phase == ST_QUEUED)
-        return MHD_YES; /* resumed before the worker finished: cannot happen, be safe */
+        return MHD_YES; /* only the worker resumes, after setting ST_DONE */
     if (cs->phase == ST_READING && !process(cs))
         return MHD_YES;
     cs->phase = ST_DONE;

@@ -6,70 +6,10 @@
 #include "common/sbuf.h"
 #include "common/util.h"
 
-#include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static bool str_ok(const json_t *v, size_t max)
-{
-    return !v || (json_is_string(v) && json_string_length(v) <= max &&
-                  util_utf8_valid(json_string_value(v), json_string_length(v)) &&
-                  !strpbrk(json_string_value(v), "\n\r\t"));
-}
-
-bool facts_check(const json_t *f, char *err, size_t errlen)
-{
-    static const char *const strs[] = {"hostname", "fqdn", "machine_id", "management_ip", "kernel", "arch",
-                                       "vendor", "model", "serial", "bios", "virtualization", NULL};
-    for (const char *const *k = strs; *k; k++)
-        if (!str_ok(json_object_get(f, *k), 256)) {
-            snprintf(err, errlen, "facts.%s must be text of at most 256 bytes", *k);
-            return false;
-        }
-    const char *mgmt = json_string_value(json_object_get(f, "management_ip"));
-    unsigned char addr[16];
-    if (mgmt && inet_pton(AF_INET, mgmt, addr) != 1 && inet_pton(AF_INET6, mgmt, addr) != 1) {
-        snprintf(err, errlen, "facts.management_ip must be an IP address");
-        return false;
-    }
-    static const char *const nums[] = {"memory_bytes", "swap_bytes", "boot_time", NULL};
-    for (const char *const *k = nums; *k; k++) {
-        json_t *v = json_object_get(f, *k);
-        if (v && (!json_is_number(v) || json_number_value(v) < 0)) {
-            snprintf(err, errlen, "facts.%s must be a non-negative number", *k);
-            return false;
-        }
-    }
-    static const char *const objs[] = {"os", "cpu", NULL};
-    for (const char *const *k = objs; *k; k++) {
-        json_t *v = json_object_get(f, *k);
-        if (v && !json_is_object(v)) {
-            snprintf(err, errlen, "facts.%s must be an object", *k);
-            return false;
-        }
-    }
-    static const char *const lists[] = {"nics", "disks", "filesystems", NULL};
-    for (const char *const *k = lists; *k; k++) {
-        json_t *v = json_object_get(f, *k);
-        if (v && (!json_is_array(v) || json_array_size(v) > 256)) {
-            snprintf(err, errlen, "facts.%s must be an array of at most 256 entries", *k);
-            return false;
-        }
-    }
-    if (!str_ok(json_object_get(json_object_get(f, "os"), "pretty"), 256) ||
-        !str_ok(json_object_get(json_object_get(f, "cpu"), "model"), 256)) {
-        snprintf(err, errlen, "facts.os.pretty and facts.cpu.model must be short text");
-        return false;
-    }
-    json_t *threads = json_object_get(json_object_get(f, "cpu"), "threads");
-    if (threads && (!json_is_integer(threads) || json_integer_value(threads) < 0)) {
-        snprintf(err, errlen, "facts.cpu.threads must be an integer");
-        return false;
-    }
-    return true;
-}
 
 static void human_size(double bytes, char *out, size_t cap)
 {

@@ -15,9 +15,6 @@
 
 #include <stdbool.h>
 
-/* Check the types of a facts object; false with a message in err. */
-bool facts_check(const json_t *facts, char *err, size_t errlen);
-
 /* Merge facts into host `host` inside the caller's transaction. Returns
  * DB_OK or a DB_* error. */
 int facts_merge(app *a, db_conn *c, int64_t host, const json_t *facts);

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "monitor/facts.h"
+#include "monitor/report.h"
 #include "monitor/tsdb.h"
 #include "store/db.h"
 
@@ -27,121 +28,13 @@
 #include <zlib.h>
 
 #define MAX_BATCH 500
-#define MAX_SERIES 64
 
-/* ---- checking ------------------------------------------------------------ */
-
-typedef struct {
-    char msg[256];
-} check_err;
-
-static bool fail(check_err *e, const char *fmt, const char *a)
-{
-    snprintf(e->msg, sizeof e->msg, fmt, a);
-    return false;
-}
+/* ---- storing --------------------------------------------------------------- */
 
 static bool is_num(const json_t *v)
 {
     return json_is_number(v) && isfinite(json_number_value(v));
 }
-
-/* Every present member of o listed in keys must be a finite number. */
-static bool numbers(const json_t *o, const char *const *keys, const char *where, check_err *e)
-{
-    if (o && !json_is_object(o))
-        return fail(e, "%s must be an object", where);
-    for (; *keys; keys++) {
-        json_t *v = json_object_get(o, *keys);
-        if (v && !is_num(v)) {
-            snprintf(e->msg, sizeof e->msg, "%s.%s must be a number", where, *keys);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool named_list(const json_t *a, const char *key, const char *const *nums, const char *where,
-                       check_err *e)
-{
-    if (!a)
-        return true;
-    if (!json_is_array(a) || json_array_size(a) > MAX_SERIES)
-        return fail(e, "%s must be an array of at most 64 entries", where);
-    size_t i;
-    json_t *x;
-    json_array_foreach(a, i, x) {
-        const char *name = json_string_value(json_object_get(x, key));
-        if (!name || !*name || strlen(name) > 200 || !util_utf8_valid(name, strlen(name)))
-            return fail(e, "every entry of %s needs a name", where);
-        if (!numbers(x, nums, where, e))
-            return false;
-    }
-    return true;
-}
-
-static const char *const cpu_keys[] = {"user", "system", "iowait", "steal", "idle", NULL};
-static const char *const mem_keys[] = {"total", "used", "available", "buffers", "cached", NULL};
-static const char *const swap_keys[] = {"total", "used", NULL};
-static const char *const fs_keys[] = {"used", "free", "inodes_used", "inodes_free", NULL};
-static const char *const disk_keys[] = {"read_bytes", "write_bytes", "reads", "writes", "util", NULL};
-static const char *const nic_keys[] = {"rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_errors",
-                                       "tx_errors", NULL};
-static const char *const tcp_keys[] = {"established", "time_wait", "listen", "other", NULL};
-
-static bool check_metrics(const json_t *m, check_err *e)
-{
-    if (!m)
-        return true;
-    if (!json_is_object(m))
-        return fail(e, "%s must be an object", "metrics");
-    json_t *load = json_object_get(m, "load");
-    if (load) {
-        if (!json_is_array(load) || json_array_size(load) != 3)
-            return fail(e, "%s must be [load1, load5, load15]", "metrics.load");
-        for (size_t i = 0; i < 3; i++)
-            if (!is_num(json_array_get(load, i)))
-                return fail(e, "%s must hold numbers", "metrics.load");
-    }
-    json_t *procs = json_object_get(m, "processes"), *up = json_object_get(m, "uptime");
-    if ((procs && !is_num(procs)) || (up && !is_num(up)))
-        return fail(e, "%s must be numbers", "metrics.processes and metrics.uptime");
-    return numbers(json_object_get(m, "cpu"), cpu_keys, "metrics.cpu", e) &&
-           numbers(json_object_get(m, "memory"), mem_keys, "metrics.memory", e) &&
-           numbers(json_object_get(m, "swap"), swap_keys, "metrics.swap", e) &&
-           numbers(json_object_get(m, "tcp"), tcp_keys, "metrics.tcp", e) &&
-           named_list(json_object_get(m, "filesystems"), "mount", fs_keys, "metrics.filesystems", e) &&
-           named_list(json_object_get(m, "disks"), "name", disk_keys, "metrics.disks", e) &&
-           named_list(json_object_get(m, "nics"), "name", nic_keys, "metrics.nics", e);
-}
-
-static bool check_report(const json_t *rep, check_err *e)
-{
-    if (!json_is_object(rep))
-        return fail(e, "%s must be a JSON object", "a report");
-    json_t *v = json_object_get(rep, "v"), *t = json_object_get(rep, "time");
-    if (!json_is_integer(v) || json_integer_value(v) != 1)
-        return fail(e, "%s: this server understands report version 1", "v");
-    int64_t now = util_now();
-    if (!json_is_integer(t) || json_integer_value(t) < now - 400 * 86400 || json_integer_value(t) > now + 600)
-        return fail(e, "%s must be a Unix time within the last 400 days (check the host's clock)", "time");
-    json_t *iv = json_object_get(rep, "interval"), *dr = json_object_get(rep, "dropped");
-    if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
-        return fail(e, "%s must be 1 to 86400 seconds", "interval");
-    if (dr && (!json_is_integer(dr) || json_integer_value(dr) < 0))
-        return fail(e, "%s must be a non-negative integer", "dropped");
-    const char *av = json_string_value(json_object_get(rep, "agent_version"));
-    if (json_object_get(rep, "agent_version") && (!av || strlen(av) > 32))
-        return fail(e, "%s must be short text", "agent_version");
-    json_t *facts = json_object_get(rep, "facts");
-    if (facts && !json_is_object(facts))
-        return fail(e, "%s must be an object", "facts");
-    if (facts && !facts_check(facts, e->msg, sizeof e->msg))
-        return false;
-    return check_metrics(json_object_get(rep, "metrics"), e);
-}
-
-/* ---- storing --------------------------------------------------------------- */
 
 static double num(const json_t *o, const char *k)
 {
@@ -168,9 +61,9 @@ static void write_series(int64_t host, int64_t t, const json_t *m)
     static const struct {
         const char *list, *key, *kind;
         const char *const *ds;
-    } sets[] = {{"filesystems", "mount", "fs", fs_keys},
-                {"disks", "name", "disk", disk_keys},
-                {"nics", "name", "net", nic_keys}};
+    } sets[] = {{"filesystems", "mount", "fs", report_fs_keys},
+                {"disks", "name", "disk", report_disk_keys},
+                {"nics", "name", "net", report_nic_keys}};
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         size_t i;
         json_t *x;
@@ -321,7 +214,7 @@ void ingest_report(http_req *r, http_resp *w)
 {
     json_t *j = report_body(r, w), *list = NULL;
     db_conn *c = NULL;
-    check_err e = {{0}};
+    char why[256];
     int accepted = 0, skipped = 0;
     r->audit.skip = true;
     if (!j)
@@ -338,8 +231,8 @@ void ingest_report(http_req *r, http_resp *w)
     size_t i;
     json_t *rep;
     json_array_foreach(list, i, rep)
-        if (!check_report(rep, &e)) {
-            resp_error(w, 400, "bad_request", NULL, "report %zu: %s", i, e.msg);
+        if (!report_check(rep, why, sizeof why)) {
+            resp_error(w, 400, "bad_request", NULL, "report %zu: %s", i, why);
             goto done;
         }
     c = db_acquire(r->app->db);

@@ -49,7 +49,7 @@ function roundTripHosts(tag) {
 test('export: BOM, English or Chinese headers, references by name, no secrets, formula guard', async () => {
   const g = await mk(admin, 'groups', { name: uniq('exp') });
   const h = await mk(admin, 'hosts', { hostname: uniq('exp'), ip: '10.30.0.1', group_ids: [g.id, gWeb.id], idc_id: idc.id,
-    memo: '=cmd|\' /C calc\'!A0', position: '@SUM(1)', asset_no: '-1+1', os: '\tTabbed', credential_id: cred.id });
+    memo: '=cmd|\' /C calc\'!A0', position: '@SUM(1)', asset_no: '-1+1', os: '+1', credential_id: cred.id });
   const r = await admin.get(`${API}/hosts?format=csv&group_id=${g.id}`);
   assertStatus(r, 200);
   assert.match(r.headers.get('content-type'), /^text\/csv; charset=utf-8/);
@@ -71,7 +71,10 @@ test('export: BOM, English or Chinese headers, references by name, no secrets, f
   assert.equal(cell('Memo'), "'=cmd|' /C calc'!A0");
   assert.equal(cell('Position'), "'@SUM(1)");
   assert.equal(cell('Asset number'), "'-1+1");
-  assert.equal(cell('OS'), "'\tTabbed");
+  assert.equal(cell('OS'), "'+1");
+  const tabbed = await mk(admin, 'idcs', { code: uniq('tab'), name: uniq('tab'), memo: '\t=1+2' });
+  const ic = parseCsv((await admin.get(`${API}/idcs?format=csv&ids=${tabbed.id}`)).text.replace(/^\uFEFF/, ''));
+  assert.equal(ic[1][ic[0].indexOf('Memo')], "'\t=1+2");
   assert.ok(!r.text.includes('not-exported-pw'));
 
   const zh = await admin.get(`${API}/hosts?format=csv&lang=zh&group_id=${g.id}`);
@@ -128,7 +131,7 @@ test('import of a GB18030 file (Excel on Chinese Windows), without BOM, Excel-st
   const tag = uniq('gb');
   const text = toCsv([
     ['主机名', '管理IP', '机房', '主机组', '设备类型', '设备状态', '厂商', '位置', '上架日期', '标签', '备注'],
-    [`${tag}-杭州`, '10.40.0.1', '北京一号', 'web；数据库', '虚拟机', '故障', '浪潮', '杭州 滨江 机房', '2023/5/6', '生产; 核心', '€ 欧元符号 𠀀 扩展字'],
+    [`${tag}-杭州`, '10.40.0.1', '北京一号', 'web；数据库', '虚拟机', '故障', '浪潮', '杭州 滨江 机房', '2023/5/6', '生产; 核心；相似；波涛', '€ 欧元符号 𠀀 扩展字'],
     [`${tag}-深圳`, '10.40.0.2', '', '', 'Physical server', 'In use', '', '', '2024-12-31', '', ''],
   ]);
   const buf = gb18030(text);
@@ -144,7 +147,7 @@ test('import of a GB18030 file (Excel on Chinese Windows), without BOM, Excel-st
   assert.equal(h.asset_type, 'vm');
   assert.equal(h.asset_status, 'faulty');
   assert.equal(h.racked_at, '2023-05-06');
-  assert.deepEqual(h.tags, ['生产', '核心']);
+  assert.deepEqual(h.tags, ['生产', '核心', '相似', '波涛']);
   assert.equal(h.memo, '€ 欧元符号 𠀀 扩展字');
   const [s] = await listAll(admin, `${API}/hosts?q=${encodeURIComponent(`${tag}-深圳`)}`);
   assert.equal(s.asset_type, 'physical');
@@ -178,12 +181,14 @@ test('one bad row: every problem reported with its line number, nothing stored',
   assert.match(r.body.rows[1].message, /不存在的机房/);
   assert.equal((await list(admin, `${API}/hosts`)).total, before, 'nothing stored');
   assert.equal((await list(admin, `${API}/hosts?q=${tag}`)).total, 0);
-  // A duplicate key inside the file that breaks a constraint is a row error too.
-  const dupCab = toCsv([['idc_id', 'name'], ['北京一号', 'X1'], ['北京一号', 'X1']]);
+  // A key repeated in the file updates the row made above it. Cabinets are
+  // keyed by IDC and name together.
+  const dupCab = toCsv([['idc_id', 'name', 'description'], ['北京一号', 'X1', 'first'], ['北京一号', 'X1', 'second']]);
   const d = await importCsv(admin, 'cabinets', dupCab);
-  assertError(d, 400, 'bad_request');
-  assert.equal(d.body.rows[0].line, 3);
-  assert.equal((await list(admin, `${API}/cabinets?q=X1`)).total, 0);
+  assertStatus(d, 200);
+  assert.deepEqual(d.body, { rows: 2, created: 1, updated: 1 });
+  const cabs = await listAll(admin, `${API}/cabinets?q=X1`);
+  assert.deepEqual(cabs.map((c) => c.description), ['second']);
 });
 
 test('import: headers, columns and file problems', async () => {
