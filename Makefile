@@ -7,7 +7,7 @@
 # other object.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium librrd zlib
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium librrd zlib libcrypto libssh
 AGENT_PKGS := jansson libcurl zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -18,7 +18,7 @@ AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -lpthread -lm
 REL_CFLAGS  := -O2 -g
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(wildcard src/common/*.c src/store/*.c src/http/*.c src/api/*.c src/cmdb/*.c src/monitor/*.c)
+LIB_SRC   := $(wildcard src/common/*.c src/store/*.c src/http/*.c src/api/*.c src/cmdb/*.c src/monitor/*.c src/exec/*.c src/jobs/*.c)
 GEN_SRC   := build/gen/schema_sql.c
 MAIN_SRC  := src/cairnd.c
 SCHEMA    := $(sort $(wildcard src/store/schema/*.sql))

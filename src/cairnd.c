@@ -1,6 +1,7 @@
 /* cairnd.c -- the Cairn server: load configuration, open and migrate the
  * database, create the first admin, serve HTTP until SIGTERM/SIGINT, then
  * shut down gracefully (in-flight requests finish). */
+#include "api/housekeeping.h"
 #include "api/session.h"
 #include "api/users.h"
 #include "app.h"
@@ -11,6 +12,8 @@
 #include "common/vault.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "exec/sshx.h"
+#include "jobs/jobs.h"
 #include "monitor/agent_api.h"
 #include "monitor/tsdb.h"
 #include "store/db.h"
@@ -145,10 +148,19 @@ int main(int argc, char **argv)
              a.cfg.listen_port, db_kind(a.db), a.cfg.web_dir);
     printf("Cairn is running at http://%s:%d/\n", a.cfg.listen_host, a.cfg.listen_port);
     fflush(stdout);
+    housekeeping_start(&a, 600);
+    if (sshx_global_init() < 0 || jobs_start(&a, 4, 50) < 0) {
+        fprintf(stderr, "cairnd: cannot start the job queue\n");
+        server_stop(srv, 0);
+        housekeeping_stop();
+        goto done;
+    }
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("stopping", "signal=%d", sig);
     server_stop(srv, 10000);
+    jobs_stop(10000);
+    housekeeping_stop();
     rc = 0;
 done:
     db_close(a.db);

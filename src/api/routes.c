@@ -3,6 +3,8 @@
  * know what the server exposes and who may call what. */
 #include "api/audit.h"
 #include "cmdb/resource.h"
+#include "jobs/jobs.h"
+#include "jobs/library.h"
 #include "monitor/agent_api.h"
 #include "monitor/ingest.h"
 #include "monitor/metrics_api.h"
@@ -87,6 +89,21 @@ const route cairn_routes[] = {
     {"GET", "/api/v1/metrics/{id}", "monitor:view", metrics_host, NULL, 0, 0, NULL},
     {"GET", "/api/v1/metrics/{id}/series", "monitor:view", metrics_series, NULL, 0, 0, NULL},
     {"GET", "/api/v1/dashboard", "assets:view", dashboard_get, NULL, 0, 0, NULL},
+    /* Jobs: commands, scripts, files, Ansible on hosts (jobs/jobs.h). */
+    {"POST", "/api/v1/jobs", "tasks:execute", jobs_create, "job.create", 0, 12u << 20, NULL},
+    {"GET", "/api/v1/jobs", "tasks:view", jobs_list, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/jobs/{id}", "tasks:view", jobs_get, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/jobs/{id}/stream", "tasks:view", jobs_stream, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/jobs/{id}/cancel", "tasks:execute", jobs_cancel, "job.cancel", 0, 0, NULL},
+    {"POST", "/api/v1/jobs/{id}/rerun", "tasks:execute", jobs_rerun, "job.rerun", 0, 0, NULL},
+    {"GET", "/api/v1/library", "tasks:view", library_list, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/library", "tasks:edit", library_create, "library.create", 0, 2u << 20, NULL},
+    {"GET", "/api/v1/library/{id}", "tasks:view", library_get, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/library/{id}/versions/{version}", "tasks:view", library_version, NULL, 0, 0, NULL},
+    {"PUT", "/api/v1/library/{id}", "tasks:edit", library_update, "library.update", 0, 2u << 20, NULL},
+    {"DELETE", "/api/v1/library/{id}", "tasks:edit", library_delete, "library.delete", 0, 0, NULL},
+    {"POST", "/api/v1/hosts/{id}/host-key/accept", "assets:admin", jobs_accept_host_key, "host.host_key_accept", 0, 0, NULL},
+
     {"GET", "/agent/cairn-agent", "public", agent_download, NULL, 0, 0, NULL},
     {"GET", "/agent/install.sh", "public", agent_install_script, NULL, 0, 0, NULL},
 

@@ -96,6 +96,57 @@ bool util_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+/* Length of the valid UTF-8 sequence at p (1–4), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned cp;
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if ((c & 0xe0) == 0xc0)
+        n = 1, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        n = 2, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        n = 3, cp = c & 0x07;
+    else
+        return 0;
+    if (left <= n)
+        return 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n + 1;
+}
+
+char *util_utf8_sanitize(const char *s, size_t len, size_t *outlen)
+{
+    char *out = malloc(len * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        size_t n = utf8_seq(p, (size_t)(end - p));
+        if (n) {
+            memcpy(o, p, n);
+            o += n, p += n;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3, p++;
+        }
+    }
+    *o = '\0';
+    if (outlen)
+        *outlen = (size_t)(o - out);
+    return out;
+}
+
 size_t util_utf8_len(const char *s)
 {
     size_t n = 0;

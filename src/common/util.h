@@ -26,6 +26,11 @@ int util_strcpy(char *dst, size_t cap, const char *src);
 /* True when s is valid UTF-8 without NUL bytes or C0 controls other than
  * tab, LF and CR. */
 bool util_utf8_valid(const char *s, size_t len);
+/* Copy len bytes of s into a malloc'd NUL-terminated string in which every
+ * invalid UTF-8 sequence and NUL byte is replaced by U+FFFD, so that
+ * arbitrary program output can go into JSON and text columns. NULL when out
+ * of memory. */
+char *util_utf8_sanitize(const char *s, size_t len, size_t *outlen);
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t util_utf8_len(const char *s);
 /* Parse a whole decimal int64 (an optional '-' then digits: no spaces, no
