@@ -47,19 +47,7 @@ for d in js css i18n img; do
 done
 
 # 3. vendor dist files: "source (relative to node_modules)  destination (relative to vendor/)"
-V="$OUT/vendor"
-missing=0
-while read -r src dst; do
-    [ -n "$src" ] || continue
-    case "$src" in \#*) continue ;; esac
-    if [ ! -f "$NM/$src" ]; then
-        echo "build-web: missing $NM/$src" >&2
-        missing=1
-        continue
-    fi
-    mkdir -p "$V/$(dirname "$dst")"
-    cp -u "$NM/$src" "$V/$dst"
-done <<'LIST'
+VENDOR_LIST='
 admin-lte/dist/css/adminlte.min.css                 adminlte/css/adminlte.min.css
 admin-lte/dist/js/adminlte.min.js                   adminlte/js/adminlte.min.js
 bootstrap/dist/js/bootstrap.bundle.min.js           bootstrap/js/bootstrap.bundle.min.js
@@ -75,5 +63,27 @@ echarts/dist/echarts.min.js                         echarts/echarts.min.js
 @xterm/xterm/lib/xterm.js                           xterm/xterm.js
 @xterm/xterm/css/xterm.css                          xterm/xterm.css
 @xterm/addon-fit/lib/addon-fit.js                   xterm/addon-fit.js
-LIST
+'
+V="$OUT/vendor"
+missing=0
+wanted=""
+while read -r src dst; do
+    [ -n "$src" ] || continue
+    wanted="$wanted $dst "
+    if [ ! -f "$NM/$src" ]; then
+        echo "build-web: missing $NM/$src" >&2
+        missing=1
+        continue
+    fi
+    mkdir -p "$V/$(dirname "$dst")"
+    cp -u "$NM/$src" "$V/$dst"
+done <<EOF_LIST
+$VENDOR_LIST
+EOF_LIST
 [ "$missing" = 0 ] || { echo "build-web: vendor files missing (delete web/node_modules and retry)" >&2; exit 1; }
+
+# drop vendor files no longer in the list
+(cd "$V" && find . -type f | sed 's|^\./||') | while IFS= read -r f; do
+    case "$wanted" in *" $f "*) ;; *) rm -f "$V/$f" ;; esac
+done
+find "$V" -type d -empty -delete

@@ -35,6 +35,7 @@ export async function launch({ locale = 'en-US' } = {}) {
     timeout: 60000,
   });
   ctx.setDefaultTimeout(15000);
+  await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
   const problems = [];
   const watch = (page) => {
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -111,9 +112,9 @@ export async function modalGone(page, id) {
   await page.locator(`#${id}`).waitFor({ state: 'detached' });
 }
 
-/** Text of the newest toast with the given type (success, danger, …). */
-export async function toastText(page, type) {
-  const t = page.locator(`#toasts .toast[data-toast-type="${type}"]`).last();
+/** Wait for a toast of `type` (success, danger, …) whose text matches `re`. */
+export async function toastMatching(page, type, re) {
+  const t = page.locator(`#toasts .toast[data-toast-type="${type}"]`).filter({ hasText: re }).last();
   await t.waitFor({ state: 'visible' });
   return (await t.textContent()).trim();
 }

@@ -54,9 +54,13 @@ export function redirectToLogin() {
   location.replace(loginUrl());
 }
 
+// A request the server has not answered after this long is reported as an
+// error instead of leaving a spinner forever.
+const TIMEOUT_MS = 30000;
+
 async function send(method, path, body) {
   const headers = { Accept: 'application/json' };
-  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS) };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -93,7 +97,8 @@ export async function api(method, path, body, opts = {}) {
     }
   } catch (e) {
     if (e instanceof ApiError) throw e;
-    const err = new ApiError(0, 'network', t('error.network'));
+    const timedOut = e && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    const err = new ApiError(0, timedOut ? 'timeout' : 'network', t(timedOut ? 'error.timeout' : 'error.network'));
     if (!opts.quiet) {
       err.toasted = true;
       toast(err.message, 'danger');

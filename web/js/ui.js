@@ -58,7 +58,7 @@ export function badge(text, color = 'secondary') {
 function toastContainer() {
   let c = document.getElementById('toasts');
   if (!c) {
-    c = el('div', { id: 'toasts', class: 'toast-container position-fixed top-0 end-0 p-3' });
+    c = el('div', { id: 'toasts', class: 'toast-container position-fixed bottom-0 end-0 p-3' });
     document.body.appendChild(c);
   }
   return c;

@@ -36,7 +36,7 @@ function resultBadge(e) {
 /** Detail of an entry as readable text (pretty JSON when it is JSON). */
 function detailText(detail) {
   if (detail === null || detail === undefined || detail === '') return '';
-  if (typeof detail === 'object') return JSON.stringify(detail, null, 2);
+  if (typeof detail === 'object') return Object.keys(detail).length ? JSON.stringify(detail, null, 2) : '';
   const s = String(detail);
   if (/^\s*[{[]/.test(s)) {
     try {
@@ -81,18 +81,17 @@ export async function mount(root) {
   };
   const col = (cls, key, input) => el('div', { class: cls },
     el('label', { class: 'form-label small mb-1', attrs: { for: input.id }, text: t(key) }), input);
-  const resetBtn = el('button', {
-    type: 'reset', class: 'btn btn-outline-secondary', id: 'audit-reset', title: t('common.reset'), attrs: { 'aria-label': t('common.reset') },
-  }, icon('rotate-left'));
+  const resetBtn = el('button', { type: 'reset', class: 'btn btn-outline-secondary flex-fill', id: 'audit-reset' },
+    icon('rotate-left', 'me-1'), t('common.reset'));
   const filters = el('form', { class: 'row g-2 align-items-end mb-3', id: 'audit-filters', attrs: { role: 'search' } },
-    col('col-12 col-md-6 col-xl-3', 'audit.filter_text', inputs.q),
-    col('col-6 col-md-3 col-xl', 'audit.user', inputs.user),
-    col('col-6 col-md-3 col-xl', 'audit.action', inputs.action),
-    col('col-4 col-md-4 col-xl', 'audit.result', inputs.result),
-    col('col-4 col-md-3 col-xl', 'audit.from', inputs.from),
-    col('col-4 col-md-3 col-xl', 'audit.to', inputs.to),
-    el('div', { class: 'col-12 col-md-2 col-xl-auto d-flex gap-1' },
-      el('button', { type: 'submit', class: 'btn btn-primary flex-fill', id: 'audit-search', title: t('common.search'), attrs: { 'aria-label': t('common.search') } }, icon('magnifying-glass')),
+    col('col-12 col-md-4', 'audit.filter_text', inputs.q),
+    col('col-6 col-md-4', 'audit.user', inputs.user),
+    col('col-6 col-md-4', 'audit.action', inputs.action),
+    col('col-6 col-md-3', 'audit.result', inputs.result),
+    col('col-6 col-md-3', 'audit.from', inputs.from),
+    col('col-6 col-md-3', 'audit.to', inputs.to),
+    el('div', { class: 'col-6 col-md-3 d-flex gap-2' },
+      el('button', { type: 'submit', class: 'btn btn-primary flex-fill', id: 'audit-search' }, icon('magnifying-glass', 'me-1'), t('common.search')),
       resetBtn));
 
   const table = el('table', { class: 'table table-hover align-middle w-100', id: 'audit-table' },

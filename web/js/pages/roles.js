@@ -90,6 +90,8 @@ function roleDialog({ role, catalog, onSaved }) {
   const chosen = new Set(r.group_ids || []);
   const groups = el('select', {
     name: 'group_ids', multiple: true, size: Math.min(6, Math.max(3, catalog.groups.length)),
+    // nothing to choose from: only the explanation below is shown
+    class: catalog.groups.length ? 'form-select' : 'form-select d-none',
     disabled: catalog.groups.length === 0,
   }, catalog.groups.map((g) => el('option', { value: String(g.id), text: g.name, selected: chosen.has(g.id), title: g.description || '' })));
   let groupHelp = t('roles.groups_help');
@@ -200,6 +202,7 @@ export async function mount(root, { can }) {
       { data: 'user_count', className: 'text-end' },
       {
         data: null,
+        visible: canEdit,
         className: 'text-end text-nowrap',
         render: nodeCell((r) => el('span', {},
           canEdit ? actionButton({ iconName: 'pen-to-square', label: t('common.edit'), role: 'edit', color: 'outline-primary', onClick: () => roleDialog({ role: r, catalog, onSaved: reload }) }) : null,

@@ -48,7 +48,7 @@ export async function mount(root, { signal }) {
   async function load() {
     let res;
     try {
-      res = await get('/tokens');
+      res = await get('/tokens', { per_page: 200 });
     } catch {
       return;
     }

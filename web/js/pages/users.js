@@ -141,7 +141,7 @@ export async function mount(root, { me, can }) {
     get,
     order: [[0, 'asc']],
     columns: [
-      { data: 'username', sort: 'username', render: nodeCell((u) => el('span', {},
+      { data: 'username', sort: 'username', className: 'text-nowrap', render: nodeCell((u) => el('span', {},
         el('span', { class: 'fw-semibold', text: u.username }),
         u.superuser ? badge(t('users.superuser'), 'danger ms-2') : null), (u) => u.username) },
       { data: 'display_name', sort: 'display_name' },
@@ -149,9 +149,10 @@ export async function mount(root, { me, can }) {
       { data: 'phone' },
       { data: null, render: textCell(roleName) },
       { data: 'active', render: nodeCell((u) => (u.active === false ? badge(t('users.inactive'), 'secondary') : badge(t('users.active'), 'success'))) },
-      { data: 'last_login_at', render: textCell((u) => fmtTime(u.last_login_at ?? u.last_login)) },
+      { data: 'last_login_at', sort: 'last_login_at', className: 'text-nowrap', render: textCell((u) => fmtTime(u.last_login_at)) },
       {
         data: null,
+        visible: canEdit || canAdmin,
         className: 'text-end text-nowrap',
         render: nodeCell((u) => el('span', {},
           canEdit ? actionButton({ iconName: 'pen-to-square', label: t('common.edit'), role: 'edit', color: 'outline-primary', onClick: () => userDialog({ user: u, me, onSaved: () => reload() }) }) : null,
