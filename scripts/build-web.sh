@@ -87,3 +87,8 @@ EOF_LIST
     case "$wanted" in *" $f "*) ;; *) rm -f "$V/$f" ;; esac
 done
 find "$V" -type d -empty -delete
+
+# The agent's systemd unit, served at /agent/cairn-agent.service for the
+# one-line installer (GET /agent/install.sh).
+mkdir -p "$OUT/agent"
+cp -u "$ROOT/packaging/cairn-agent.service" "$OUT/agent/cairn-agent.service"
