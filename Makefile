@@ -90,7 +90,10 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 -D_GNU_SOURCE
 build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c src/monitor/report.c src/common/util.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs jansson)
-fuzz-build: build/fuzz/fuzz_report
+build/fuzz/fuzz_cron: tests/fuzz/fuzz_cron.c src/jobs/cron.c src/jobs/cron_tz.c src/jobs/schedule.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs jansson)
+fuzz-build: build/fuzz/fuzz_report build/fuzz/fuzz_cron
 fuzz: fuzz-build
 	@for f in build/fuzz/fuzz_*; do n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done

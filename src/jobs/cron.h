@@ -6,7 +6,7 @@
  * fires in a given IANA time zone ("Asia/Shanghai", "America/New_York").
  *
  * How: time zones are read from the TZif files under CRON_TZDIR by this
- * module (versions 1-4; the transition table plus the POSIX TZ footer for
+ * module (cron_tz.c) (versions 1-4; the transition table plus the POSIX TZ footer for
  * instants past the table). A loaded cron_tz is immutable, so one may be
  * shared by any number of threads; nothing here calls setenv/tzset/
  * localtime or keeps mutable statics. Everything is pure arithmetic on the
@@ -154,8 +154,18 @@ int32_t cron_tz_offset(const cron_tz *tz, int64_t t, bool *is_dst);
  * exist (a DST gap). */
 bool cron_tz_local_to_utc(const cron_tz *tz, int64_t local, int64_t *utc);
 
-/* Calendar helpers (proleptic Gregorian, days since 1970-01-01). */
+/* The smallest and largest UTC offsets tz (NULL = UTC) ever uses: every
+ * instant showing local time L lies in [L - max_off, L - min_off]. */
+void cron_tz_offset_range(const cron_tz *tz, int32_t *min_off, int32_t *max_off);
+
+/* Calendar helpers (proleptic Gregorian; days counted from 1970-01-01).
+ * cron_civil_to_days: the day number of y-m-d (m 1-12, d 1-31).
+ * cron_days_to_civil: the inverse. cron_month_days: 28-31 (0 for a bad
+ * month). cron_weekday: 0-6, Sunday = 0. All pure; valid far beyond the
+ * years cron_next() accepts. */
 int64_t cron_civil_to_days(int64_t y, int m, int d);
 void cron_days_to_civil(int64_t days, int64_t *y, int *m, int *d);
+int cron_month_days(int64_t y, int m);
+int cron_weekday(int64_t days);
 
 #endif
