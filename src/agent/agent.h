@@ -79,6 +79,13 @@ typedef struct {
     uint64_t tx_bytes, tx_packets, tx_errs, tx_drop;
 } ag_nic;
 
+/* /proc/meminfo, in bytes. */
+typedef struct {
+    uint64_t total, free, available, buffers, cached, sreclaimable, shmem;
+    uint64_t swap_total, swap_free;
+    bool available_estimated; /* no MemAvailable (kernel < 3.14) */
+} ag_mem;
+
 /* One metrics collection. Counters are raw (since boot); see report.h. */
 typedef struct {
     unsigned have;      /* AG_HAVE_* bits */
@@ -86,32 +93,34 @@ typedef struct {
     double mono_ms;     /* monotonic clock, for rate intervals */
     unsigned truncated; /* entries ignored because an array was full */
 
-    ag_cpu_ticks cpu;   /* the aggregate "cpu" line */
-    int ncpu;           /* per-CPU lines kept (at most AG_MAX_CPUS) */
-    int cpu_id[AG_MAX_CPUS];
-    ag_cpu_ticks cpus[AG_MAX_CPUS];
+    ag_cpu_ticks cpu; /* the aggregate "cpu" line */
     uint64_t ctxt, forks, procs_running, procs_blocked, boot_time;
-
     double load[3];
     uint64_t threads; /* scheduling entities, /proc/loadavg field 4 */
-
-    struct {
-        uint64_t total, free, available, buffers, cached, sreclaimable, shmem;
-        uint64_t swap_total, swap_free;
-        bool available_estimated; /* no MemAvailable (kernel < 3.14) */
-    } mem;
-
-    int nfs;
-    ag_fs fs[AG_MAX_FS];
-    int ndisk;
-    ag_disk disks[AG_MAX_DISKS];
-    int nnic;
-    ag_nic nics[AG_MAX_NICS];
-
-    uint32_t tcp[AG_TCP_NSTATES]; /* sockets by state, tcp + tcp6 */
+    ag_mem mem;
+    /* TCP, tcp + tcp6. With tcp_exact, tcp[] counts sockets per state (a
+     * walk of every socket); without, only tcp[ESTABLISHED] (which then
+     * includes CLOSE_WAIT: the MIB's CurrEstab), tcp[TIME_WAIT] and
+     * tcp[LISTEN] are set, and tcp_alloc is the kernel's count of TCP
+     * sockets (all states but TIME_WAIT and SYN_RECV). */
+    uint32_t tcp[AG_TCP_NSTATES];
+    bool tcp_exact, tcp_listen_known;
+    uint64_t tcp_alloc;
     uint64_t processes;
     double uptime; /* seconds */
+    int ncpu, nfs, ndisk, nnic; /* valid entries of the arrays below */
+
+    /* Arrays last: ag_collect() clears everything above and only the
+     * first n entries of each array are meaningful. */
+    int cpu_id[AG_MAX_CPUS];
+    ag_cpu_ticks cpus[AG_MAX_CPUS];
+    ag_fs fs[AG_MAX_FS];
+    ag_disk disks[AG_MAX_DISKS];
+    ag_nic nics[AG_MAX_NICS];
 } ag_sample;
+
+/* The part of ag_sample that ag_collect() zeroes before a collection. */
+#define AG_SAMPLE_HEAD offsetof(ag_sample, cpu_id)
 
 typedef struct {
     char name[AG_NAME_LEN];
@@ -178,6 +187,10 @@ typedef struct ag_ctx {
     /* The server cairn-agent reports to, for the management IP (NULL: use
      * the default route's interface). */
     const char *server_host, *server_port;
+    /* TCP by state from every socket (/proc/net/tcp, tcp6) instead of the
+     * kernel's counters: exact, but the kernel walks its whole established
+     * hash (~1.4 ms per file on a 24 GB machine, more on bigger ones). */
+    bool tcp_full;
     /* System calls that tests replace; NULL means the real one. */
     int (*statvfs_fn)(const char *path, struct statvfs *st);
     int (*getifaddrs_fn)(struct ifaddrs **ifap);
@@ -197,7 +210,7 @@ extern const ag_collector ag_collectors[];
 extern const size_t ag_ncollectors;
 
 /* Run every collector of `kind` in table order. Clears the matching output
- * struct first (c->m or c->f must be set), stamps a metrics sample with the
+ * struct first (a sample up to AG_SAMPLE_HEAD) (c->m or c->f must be set), stamps a metrics sample with the
  * wall and monotonic clocks, and goes on past a failing collector. Returns
  * the number of collectors that failed. */
 int ag_collect(ag_ctx *c, ag_kind kind);
@@ -209,7 +222,7 @@ int ag_coll_memory(ag_ctx *c);       /* memory.c: /proc/meminfo */
 int ag_coll_filesystems(ag_ctx *c);  /* filesystems.c: /proc/self/mounts + statvfs */
 int ag_coll_disks(ag_ctx *c);        /* disks.c: /proc/diskstats, /sys/block */
 int ag_coll_nics(ag_ctx *c);         /* nics.c: /proc/net/dev */
-int ag_coll_tcp(ag_ctx *c);          /* tcp.c: /proc/net/tcp, tcp6 */
+int ag_coll_tcp(ag_ctx *c);          /* tcp.c: /proc/net/snmp, sockstat, or tcp+tcp6 */
 int ag_coll_procs(ag_ctx *c);        /* procs.c: /proc entries, /proc/uptime */
 int ag_coll_facts_host(ag_ctx *c);   /* facts_host.c: names, OS, kernel, boot */
 int ag_coll_facts_dmi(ag_ctx *c);    /* facts_dmi.c: /sys/class/dmi/id */
@@ -218,10 +231,16 @@ int ag_coll_facts_storage(ag_ctx *c);/* facts_storage.c: /sys/block, mounts */
 int ag_coll_facts_net(ag_ctx *c);    /* facts_net.c: /sys/class/net, addresses */
 int ag_coll_facts_virt(ag_ctx *c);   /* facts_virt.c: container / hypervisor */
 
+/* Close what the collectors keep open between collections (the files of
+ * pf_read_keep and the /proc directory): at exit, and in tests. */
+void ag_collectors_close(void);
+void ag_procs_close(void); /* procs.c's part of it */
+
 /* Shared parsers, exposed for the facts collectors and the tests. */
 
-/* Parse /proc/meminfo below c->root into m->mem (bytes). 0 or -1. */
-int ag_meminfo_parse(ag_ctx *c, ag_sample *m);
+/* Parse /proc/meminfo below c->root into *mem (bytes; zeroed first).
+ * Uses c->buf. 0, or -1 when unreadable or without MemTotal. */
+int ag_meminfo_parse(ag_ctx *c, ag_mem *mem);
 
 /* Read the real (non-pseudo, local) filesystems of /proc/self/mounts into
  * out (at most max), with their statvfs numbers; a mount point listed twice

@@ -1,5 +1,6 @@
-/* procfile.c -- see procfile.h. Plain open/read/close with O_CLOEXEC; the
- * line reader keeps one partial line in the caller's buffer between reads. */
+/* procfile.c -- see procfile.h. Plain open/read/close with O_CLOEXEC, or a
+ * small table of kept descriptors rewound with lseek; the line reader keeps
+ * one partial line in the caller's buffer between reads. */
 #include "agent/procfile.h"
 
 #include <errno.h>
@@ -28,10 +29,53 @@ static int open_at_root(const char *root, const char *path)
     return open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
 
+static struct {
+    char path[256];
+    int fd;
+} keep[PF_KEEP_MAX];
+static int nkeep;
+
+/* A kept, rewound descriptor for root+path (opened on first use); sets
+ * *kept when the caller must not close it. -1 with errno on failure. */
+static int open_keep(const char *root, const char *path, bool *kept)
+{
+    char full[1024];
+    *kept = false;
+    if (pf_path(root, path, full, sizeof full) != 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (int i = 0; i < nkeep; i++) {
+        if (strcmp(keep[i].path, full) != 0)
+            continue;
+        if (lseek(keep[i].fd, 0, SEEK_SET) == 0) {
+            *kept = true;
+            return keep[i].fd;
+        }
+        close(keep[i].fd); /* unusable: forget it, open afresh below */
+        keep[i] = keep[--nkeep];
+        break;
+    }
+    int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0 && nkeep < PF_KEEP_MAX && strlen(full) < sizeof keep[0].path) {
+        memcpy(keep[nkeep].path, full, strlen(full) + 1);
+        keep[nkeep++].fd = fd;
+        *kept = true;
+    }
+    return fd;
+}
+
+void pf_keep_close_all(void)
+{
+    for (int i = 0; i < nkeep; i++)
+        close(keep[i].fd);
+    nkeep = 0;
+}
+
+static ssize_t read_fd(int fd, bool kept, char *buf, size_t cap, bool *truncated);
+
 ssize_t pf_read(const char *root, const char *path, char *buf, size_t cap, bool *truncated)
 {
-    if (truncated)
-        *truncated = false;
     if (cap < 2) {
         errno = EINVAL;
         return -1;
@@ -39,6 +83,27 @@ ssize_t pf_read(const char *root, const char *path, char *buf, size_t cap, bool 
     int fd = open_at_root(root, path);
     if (fd < 0)
         return -1;
+    return read_fd(fd, false, buf, cap, truncated);
+}
+
+ssize_t pf_read_keep(const char *root, const char *path, char *buf, size_t cap, bool *truncated)
+{
+    bool kept;
+    if (cap < 2) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = open_keep(root, path, &kept);
+    if (fd < 0)
+        return -1;
+    return read_fd(fd, kept, buf, cap, truncated);
+}
+
+/* Read fd to EOF (or cap-1 bytes) into buf; close it unless kept. */
+static ssize_t read_fd(int fd, bool kept, char *buf, size_t cap, bool *truncated)
+{
+    if (truncated)
+        *truncated = false;
     size_t len = 0;
     ssize_t n = 0;
     while (len < cap - 1) {
@@ -50,7 +115,8 @@ ssize_t pf_read(const char *root, const char *path, char *buf, size_t cap, bool 
         len += (size_t)n;
     }
     int saved = errno;
-    close(fd);
+    if (!kept)
+        close(fd);
     if (n < 0) {
         errno = saved;
         return -1;
@@ -90,7 +156,7 @@ int pf_read_u64(const char *root, const char *path, uint64_t *out)
     return pf_u64(b, out) ? 0 : -1;
 }
 
-int pf_lines_open(pf_lines *r, const char *root, const char *path, char *buf, size_t cap)
+static int lines_open(pf_lines *r, const char *root, const char *path, char *buf, size_t cap, bool k)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
@@ -98,12 +164,22 @@ int pf_lines_open(pf_lines *r, const char *root, const char *path, char *buf, si
         errno = EINVAL;
         return -1;
     }
-    r->fd = open_at_root(root, path);
+    r->fd = k ? open_keep(root, path, &r->kept) : open_at_root(root, path);
     if (r->fd < 0)
         return -1;
     r->buf = buf;
     r->cap = cap - 1; /* one byte kept for the NUL of a full-buffer line */
     return 0;
+}
+
+int pf_lines_open(pf_lines *r, const char *root, const char *path, char *buf, size_t cap)
+{
+    return lines_open(r, root, path, buf, cap, false);
+}
+
+int pf_lines_open_keep(pf_lines *r, const char *root, const char *path, char *buf, size_t cap)
+{
+    return lines_open(r, root, path, buf, cap, true);
 }
 
 /* Fill the buffer after moving the unread tail to the front. Returns the
@@ -169,7 +245,7 @@ char *pf_lines_next(pf_lines *r)
 
 void pf_lines_close(pf_lines *r)
 {
-    if (r->fd >= 0)
+    if (r->fd >= 0 && !r->kept)
         close(r->fd);
     r->fd = -1;
 }

@@ -2,7 +2,8 @@
  *
  * Every path is taken relative to a root prefix (ag_ctx.root), so the same
  * code reads the live system or a fixture tree. Files are read with plain
- * open/read/close into a buffer the caller owns: no stdio, no allocation.
+ * open/read/close (or kept open and rewound, for the files read every
+ * collection) into a buffer the caller owns: no stdio, no allocation.
  * Number parsers walk a NUL-terminated buffer in place and return the
  * position after what they consumed.
  */
@@ -26,6 +27,18 @@ int pf_path(const char *root, const char *path, char *out, size_t cap);
  * cannot be opened or read. */
 ssize_t pf_read(const char *root, const char *path, char *buf, size_t cap, bool *truncated);
 
+/* As pf_read, but the file is kept open between calls and rewound
+ * (lseek to 0: procfs, sysfs and seq_file regenerate the content), which
+ * saves the path walk, open and close on every collection. For the dozen
+ * files metric collectors read each interval; at most PF_KEEP_MAX files are
+ * kept, later ones are opened and closed as usual. Not thread-safe (the
+ * agent has one thread). */
+#define PF_KEEP_MAX 32
+ssize_t pf_read_keep(const char *root, const char *path, char *buf, size_t cap, bool *truncated);
+
+/* Close every kept file (at exit, or in tests between fixture trees). */
+void pf_keep_close_all(void);
+
 /* Read a small one-value file (sysfs attributes) into out, with trailing
  * whitespace removed. Returns the length, or -1 when unreadable or empty. */
 int pf_read_str(const char *root, const char *path, char *out, size_t cap);
@@ -40,12 +53,16 @@ typedef struct {
     int fd;
     char *buf;
     size_t cap, start, end;
-    bool eof, skip;
+    bool eof, skip, kept;
 } pf_lines;
 
 /* Open root+path for line reading with buf (capacity cap >= 2). Returns 0,
  * or -1 with errno set (nothing to close then). */
 int pf_lines_open(pf_lines *r, const char *root, const char *path, char *buf, size_t cap);
+
+/* pf_lines_open on a kept file (see pf_read_keep); pf_lines_close then
+ * leaves it open. */
+int pf_lines_open_keep(pf_lines *r, const char *root, const char *path, char *buf, size_t cap);
 
 /* The next line, NUL-terminated without its '\n', valid until the next
  * call; NULL at end of file or on a read error. */
