@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "exec/sshx.h"
 #include "jobs/jobs.h"
+#include "jobs/tasks.h"
 #include "monitor/agent_api.h"
 #include "monitor/tsdb.h"
 #include "store/db.h"
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
     printf("Cairn is running at http://%s:%d/\n", a.cfg.listen_host, a.cfg.listen_port);
     fflush(stdout);
     housekeeping_start(&a, 600);
-    if (sshx_global_init() < 0 || jobs_start(&a, 4, 50) < 0) {
+    if (sshx_global_init() < 0 || jobs_start(&a, 4, 50) < 0 || tasks_start(&a) < 0) {
         fprintf(stderr, "cairnd: cannot start the job queue\n");
         server_stop(srv, 0);
         housekeeping_stop();
@@ -159,6 +160,7 @@ int main(int argc, char **argv)
     sigwait(&stop, &sig);
     log_info("stopping", "signal=%d", sig);
     server_stop(srv, 10000);
+    tasks_stop();
     jobs_stop(10000);
     housekeeping_stop();
     rc = 0;

@@ -3,8 +3,10 @@
  * know what the server exposes and who may call what. */
 #include "api/audit.h"
 #include "cmdb/resource.h"
+#include "jobs/inventory.h"
 #include "jobs/jobs.h"
 #include "jobs/library.h"
+#include "jobs/tasks.h"
 #include "monitor/agent_api.h"
 #include "monitor/ingest.h"
 #include "monitor/metrics_api.h"
@@ -102,6 +104,15 @@ const route cairn_routes[] = {
     {"GET", "/api/v1/library/{id}/versions/{version}", "tasks:view", library_version, NULL, 0, 0, NULL},
     {"PUT", "/api/v1/library/{id}", "tasks:edit", library_update, "library.update", 0, 2u << 20, NULL},
     {"DELETE", "/api/v1/library/{id}", "tasks:edit", library_delete, "library.delete", 0, 0, NULL},
+    {"GET", "/api/v1/ansible/inventory", "tasks:view", ansible_inventory_get, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/tasks", "tasks:view", tasks_list, NULL, 0, 0, NULL},
+    {"POST", "/api/v1/tasks", "tasks:edit", tasks_create, "task.create", 0, 12u << 20, NULL},
+    {"GET", "/api/v1/tasks/{id}", "tasks:view", tasks_get, NULL, 0, 0, NULL},
+    {"PUT", "/api/v1/tasks/{id}", "tasks:edit", tasks_update, "task.update", 0, 12u << 20, NULL},
+    {"PATCH", "/api/v1/tasks/{id}", "tasks:edit", tasks_update, "task.update", 0, 12u << 20, NULL},
+    {"DELETE", "/api/v1/tasks/{id}", "tasks:edit", tasks_delete, "task.delete", 0, 0, NULL},
+    {"POST", "/api/v1/tasks/{id}/run", "tasks:execute", tasks_run_now, "task.run", 0, 0, NULL},
+    {"POST", "/api/v1/schedules/preview", "tasks:view", tasks_preview, "schedule.preview", 0, 0, NULL},
     {"POST", "/api/v1/hosts/{id}/host-key/accept", "assets:admin", jobs_accept_host_key, "host.host_key_accept", 0, 0, NULL},
 
     {"GET", "/agent/cairn-agent", "public", agent_download, NULL, 0, 0, NULL},

@@ -426,6 +426,8 @@ static void finish_job(job_run *j)
             DB_ARGS(DB_TEXT(status), DB_INT(ok), DB_INT(failed), DB_INT(unreachable), DB_INT(util_now()),
                     DB_INT(j->id)),
             NULL);
+    db_exec(c, "UPDATE tasks SET last_status = $1 WHERE id = (SELECT task_id FROM jobs WHERE id = $2)",
+            DB_ARGS(DB_TEXT(status), DB_INT(j->id)), NULL);
     db_release(c);
     json_decref(rows);
     stream_push(j->stream, json_pack("{s:s, s:s, s:{s:I, s:I, s:I}}", "type", "job", "status", status, "summary",

@@ -196,7 +196,8 @@ void agent_enroll(http_req *r, http_resp *w)
     bool created = host == 0;
     if (created)
         host = create_host(c, hostname, mid, r->ip);
-    if (!host || db_exec(c, "UPDATE hosts SET machine_id = $1, updated_at = $2 WHERE id = $3",
+    /* last_seq = 0: a re-enrolled agent may have lost its state and counts from 1 again. */
+    if (!host || db_exec(c, "UPDATE hosts SET machine_id = $1, last_seq = 0, updated_at = $2 WHERE id = $3",
                          DB_ARGS(DB_TEXT(mid), DB_INT(util_now()), DB_INT(host)), NULL) != DB_OK ||
         res_refresh_search(c, &res_hosts, host) != DB_OK || issue_token(c, host, token, sizeof token) != DB_OK ||
         db_commit(c) != DB_OK)

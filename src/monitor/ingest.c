@@ -104,16 +104,21 @@ static db_val real_or_null(double v)
     return isnan(v) ? DB_NULLV : DB_REAL(v);
 }
 
-/* Store one checked report. Returns 1 stored, 0 skipped, -1 error. */
+/* Store one checked report. Returns 1 stored, 0 skipped, -1 error.
+ * Duplicates (a replay of what already arrived) are recognised by the
+ * agent's sequence number, which only grows, even across agent restarts;
+ * the collection time is not used for that because the host's clock may be
+ * stepped back. A re-enrolled agent starts again from 1 (enroll resets it). */
 static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep)
 {
-    int64_t t = json_integer_value(json_object_get(rep, "time")), last = 0;
-    json_t *row = NULL;
-    if (db_query_one(c, "SELECT last_report_time FROM hosts WHERE id = $1", DB_ARGS(DB_INT(host)), &row) != DB_OK)
+    int64_t t = json_integer_value(json_object_get(rep, "time"));
+    json_t *row = NULL, *seqv = json_object_get(rep, "seq");
+    if (db_query_one(c, "SELECT last_seq FROM hosts WHERE id = $1", DB_ARGS(DB_INT(host)), &row) != DB_OK)
         return -1;
-    last = json_integer_value(json_object_get(row, "last_report_time"));
+    int64_t last_seq = json_integer_value(json_object_get(row, "last_seq"));
     json_decref(row);
-    if (t <= last)
+    int64_t seq = json_is_integer(seqv) ? json_integer_value(seqv) : 0;
+    if (seq > 0 && seq <= last_seq)
         return 0;
     json_t *m = json_object_get(rep, "metrics"), *facts = json_object_get(rep, "facts");
     if (m)
@@ -126,10 +131,11 @@ static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep)
     const char *av = json_string_value(json_object_get(rep, "agent_version"));
     int rc = db_exec(c,
                      "UPDATE hosts SET last_seen_at = $1, last_report_time = $2, agent_interval = $3, "
-                     "agent_version = $4, cpu_pct = $5, mem_pct = $6, disk_pct = $7, load1 = $8 WHERE id = $9",
+                     "agent_version = $4, cpu_pct = $5, mem_pct = $6, disk_pct = $7, load1 = $8, "
+                     "last_seq = CASE WHEN $10 > last_seq THEN $10 ELSE last_seq END WHERE id = $9",
                      DB_ARGS(DB_INT(util_now()), DB_INT(t), DB_INT(iv ? json_integer_value(iv) : 60),
                              DB_TEXT(av ? av : ""), real_or_null(cpu), real_or_null(mem), real_or_null(disk),
-                             real_or_null(load1), DB_INT(host)),
+                             real_or_null(load1), DB_INT(host), DB_INT(seq)),
                      NULL);
     return rc == DB_OK ? 1 : -1;
 }

@@ -173,6 +173,9 @@ static bool check_one(const json_t *rep, check_err *e)
     if (!json_is_integer(t) || json_integer_value(t) < now - 400 * 86400 || json_integer_value(t) > now + 600)
         return fail(e, "%s must be a Unix time within the last 400 days (check the host's clock)", "time");
     json_t *iv = json_object_get(rep, "interval"), *dr = json_object_get(rep, "dropped");
+    json_t *seq = json_object_get(rep, "seq");
+    if (seq && (!json_is_integer(seq) || json_integer_value(seq) < 0))
+        return fail(e, "%s must be a non-negative integer", "seq");
     if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 1 || json_integer_value(iv) > 86400))
         return fail(e, "%s must be 1 to 86400 seconds", "interval");
     if (dr && (!json_is_integer(dr) || json_integer_value(dr) < 0))

@@ -45,6 +45,8 @@ CREATE TABLE tasks (
     description TEXT NOT NULL DEFAULT '',
     spec TEXT NOT NULL,
     schedule TEXT NOT NULL,
+    anchor BIGINT NOT NULL,
+    created_by_id BIGINT,
     enabled BIGINT NOT NULL DEFAULT 1,
     expires_at BIGINT,
     next_run_at BIGINT,
