@@ -27,6 +27,12 @@ UNIT_SRC  := $(filter-out tests/unit/test_agent%,$(wildcard tests/unit/test_*.c)
 # not link the server's database, HTTP or crypto libraries.
 AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c)) src/common/log.c src/common/sbuf.c src/common/util.c
 AGENT_UNIT_SRC := $(wildcard tests/unit/test_agent*.c)
+# cairn (the command line): its sources plus the same few common modules.
+CLI_PKGS  := jansson libcurl
+CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null) -lpthread -lm
+CLI_SRC   := $(wildcard src/cli/*.c) src/common/log.c src/common/sbuf.c src/common/util.c
+CLI_REL_OBJ  := $(patsubst %.c,build/obj/%.o,$(CLI_SRC))
+CLI_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(CLI_SRC))
 
 REL_OBJ   := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/schema_sql.o
 ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC)) build/asan/obj/gen/schema_sql.o
@@ -36,7 +42,7 @@ AGENT_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(AGENT_SRC))
 AGENT_UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(AGENT_UNIT_SRC))
 
 .PHONY: all deps web run test unit bench clean lint asan fuzz fuzz-build
-all: build/cairnd $(if $(wildcard src/agent/main.c),build/cairn-agent) web
+all: build/cairnd $(if $(wildcard src/agent/main.c),build/cairn-agent) build/cairn web
 
 deps:
 	@scripts/deps.sh
@@ -67,6 +73,12 @@ build/asan/cairnd: $(ASAN_OBJ) build/asan/obj/src/cairnd.o
 build/cairn-agent: $(AGENT_REL_OBJ) build/obj/src/agent/main.o
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(AGENT_LIBS)
 
+build/cairn: $(CLI_REL_OBJ)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(CLI_LIBS)
+
+build/asan/cairn: $(CLI_ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(CLI_LIBS)
+
 build/asan/cairn-agent: $(AGENT_ASAN_OBJ) build/asan/obj/src/agent/main.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(AGENT_LIBS)
 
@@ -78,7 +90,7 @@ build/asan/tests/%: build/asan/obj/tests/unit/%.o $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-asan: build/asan/cairnd $(UNIT_BIN) $(if $(wildcard src/agent/main.c),build/asan/cairn-agent build/cairn-agent $(AGENT_UNIT_BIN))
+asan: build/asan/cairnd build/asan/cairn build/cairn $(UNIT_BIN) $(if $(wildcard src/agent/main.c),build/asan/cairn-agent build/cairn-agent $(AGENT_UNIT_BIN))
 
 web:
 	@scripts/build-web.sh

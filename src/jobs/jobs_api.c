@@ -270,7 +270,7 @@ bool jobs_prepare(http_req *r, http_resp *w, db_conn *c, const json_t *body, con
         *spec = NULL;
         return false;
     }
-    json_object_set(*spec, "targets", json_pack("{s:O*, s:O*}", "hosts", json_object_get(body, "hosts"), "groups",
+    json_object_set_new(*spec, "targets", json_pack("{s:O*, s:O*}", "hosts", json_object_get(body, "hosts"), "groups",
                                                 json_object_get(body, "groups")));
     return true;
 }

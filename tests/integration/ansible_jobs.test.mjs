@@ -1,0 +1,274 @@
+// ansible_jobs.test.mjs -- Ansible jobs end to end: a real cairnd runs the
+// Debian ansible / ansible-playbook against a throwaway root sshd on
+// loopback (scripts/sshd-test.sh), with hosts and credentials registered
+// through the API.
+//
+// Checked: ad-hoc modules (ping, command with arguments) give per-host
+// results (ok / changed / failed / unreachable: a host on a closed port, a
+// host without a credential), module output and exit codes; key, key with
+// passphrase and password credentials (sshpass; the password has spaces and
+// quotes); a playbook with a library role and extra vars changes a file and
+// is idempotent; check mode changes nothing; CMDB text is never templated;
+// the time limit and cancellation stop ansible and its whole process group;
+// every run's private directory (keys included) is gone afterwards.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, freePort, startServer } from '../lib/harness.mjs';
+import { adminClient } from '../lib/client.mjs';
+import { assertStatus, uniq } from './common.mjs';
+
+const SSHD = path.join(ROOT, 'scripts/sshd-test.sh');
+let server, admin, sshdDir, ssh, tmpRoot, work;
+const hosts = {}; // name -> id
+
+function sshdStart(dir) {
+  const out = execFileSync(SSHD, ['start', dir], { encoding: 'utf8' });
+  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+async function mk(res, body) {
+  const r = await admin.post(`/api/v1/${res}`, body);
+  assertStatus(r, 201, `create ${res}`);
+  return r.body.id;
+}
+
+// Queue a job, wait for it to finish, return it with its results by host name.
+async function runJob(body, { timeoutMs = 120000 } = {}) {
+  const r = await admin.post('/api/v1/jobs', body);
+  assertStatus(r, 201, `create job ${JSON.stringify(body)}`);
+  return waitJob(r.body.id, timeoutMs);
+}
+
+async function waitJob(id, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const g = await admin.get(`/api/v1/jobs/${id}`);
+    assertStatus(g, 200, 'get job');
+    if (!['queued', 'running'].includes(g.body.status)) {
+      g.body.by = Object.fromEntries(g.body.results.map((x) => [x.hostname, x]));
+      return g.body;
+    }
+    if (Date.now() > deadline) throw new Error(`job ${id} did not finish: ${JSON.stringify(g.body)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+// Nothing of any run is left: the server's TMPDIR is empty, and no process
+// runs from a run directory.
+function assertNoLeftovers() {
+  assert.deepEqual(fs.readdirSync(tmpRoot), [], 'the run directories are removed');
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  assert.ok(!ps.includes(tmpRoot), `no process left from a run:\n${ps.split('\n').filter((l) => l.includes(tmpRoot)).join('\n')}`);
+}
+
+before(async () => {
+  sshdDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-sshd-'));
+  ssh = sshdStart(sshdDir);
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-tmp-'));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-work-'));
+  server = await startServer({ env: { TMPDIR: tmpRoot } });
+  admin = await adminClient(server);
+  const port = Number(ssh.port);
+  const keyCred = await mk('credentials', { name: uniq('key'), username: 'root', private_key: fs.readFileSync(ssh.key, 'utf8') });
+  const passCred = await mk('credentials', {
+    name: uniq('keypass'), username: 'root', private_key: fs.readFileSync(ssh.key_pass, 'utf8'), passphrase: ssh.passphrase,
+  });
+  const pwCred = await mk('credentials', { name: uniq('pw'), username: ssh.password_user, password: ssh.password });
+  const group = await mk('groups', { name: 'Web Servers' });
+  for (const [name, extra] of [
+    ['ans-a', { credential_id: keyCred, group_ids: [group] }],
+    ['ans-b', { credential_id: keyCred, group_ids: [group], os: "{{ lookup('pipe', 'touch " + work + "/pwned') }}" }],
+    ['ans-pass', { credential_id: passCred }],
+    ['ans-pw', { credential_id: pwCred }],
+    ['ans-nocred', {}],
+  ]) hosts[name] = await mk('hosts', { hostname: name, ip: '127.0.0.1', ssh_port: port, ...extra });
+  hosts['ans-closed'] = await mk('hosts', { hostname: 'ans-closed', ip: '127.0.0.1', ssh_port: await freePort(), credential_id: keyCred });
+  hosts.group = group;
+});
+
+after(async () => {
+  try {
+    await server?.stop(); // throws on a sanitizer report: clean up anyway
+  } finally {
+    if (sshdDir) execFileSync(SSHD, ['stop', sshdDir]);
+    for (const d of [tmpRoot, work]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('ping: ok per reachable host, unreachable for a closed port and for a host without credential', async () => {
+  const job = await runJob({ hosts: [hosts['ans-a'], hosts['ans-b'], hosts['ans-closed'], hosts['ans-nocred']], module: 'ping' });
+  assert.equal(job.kind, 'ansible_module');
+  assert.equal(job.status, 'failed', 'not every host was ok');
+  for (const h of ['ans-a', 'ans-b']) {
+    assert.equal(job.by[h].status, 'ok', JSON.stringify(job.by[h]));
+    assert.match(job.by[h].stdout, /pong/);
+    assert.equal(job.by[h].changed, 0);
+  }
+  assert.equal(job.by['ans-closed'].status, 'unreachable');
+  assert.match(job.by['ans-closed'].error, /connect|refused/i);
+  assert.equal(job.by['ans-nocred'].status, 'unreachable');
+  assert.match(job.by['ans-nocred'].error, /no credential/);
+  assert.equal(job.ok_count, 2);
+  assert.equal(job.unreachable_count, 2);
+  assertNoLeftovers();
+});
+
+test('command with arguments: output, exit code, changed; a failing command is failed with its rc and stderr', async () => {
+  let job = await runJob({ hosts: [hosts['ans-a']], module: 'command', module_args: 'echo "hello from cairn"' });
+  const a = job.by['ans-a'];
+  assert.equal(job.status, 'succeeded');
+  assert.equal(a.status, 'ok', JSON.stringify(a));
+  assert.match(a.stdout, /hello from cairn/);
+  assert.equal(a.exit_code, 0);
+  assert.equal(a.changed, 1);
+
+  job = await runJob({ hosts: [hosts['ans-a']], module: 'shell', module_args: 'echo to-out; echo to-err >&2; exit 3' });
+  const f = job.by['ans-a'];
+  assert.equal(f.status, 'failed');
+  assert.equal(f.exit_code, 3);
+  assert.match(f.stdout, /to-out/);
+  assert.match(f.stderr, /to-err/);
+  assert.match(f.error, /non-zero return code/);
+  assertNoLeftovers();
+});
+
+test('a key with a passphrase and a password (sshpass) both work; the password never reaches a command line', async () => {
+  const job = await runJob({ hosts: [hosts['ans-pass'], hosts['ans-pw']], module: 'command', module_args: 'id -un' });
+  assert.equal(job.by['ans-pass'].status, 'ok', JSON.stringify(job.by['ans-pass']));
+  assert.match(job.by['ans-pass'].stdout, /^root$/m);
+  assert.equal(job.by['ans-pw'].status, 'ok', JSON.stringify(job.by['ans-pw']));
+  assert.match(job.by['ans-pw'].stdout, new RegExp(`^${ssh.password_user}$`, 'm'));
+  const all = JSON.stringify(job) + server.logs();
+  assert.ok(!all.includes(ssh.password), 'the password appears nowhere');
+  assertNoLeftovers();
+});
+
+test('playbook with a library role and extra vars; idempotent; check mode changes nothing', async () => {
+  const target = path.join(work, 'greeting.txt');
+  const role = uniq('greeter');
+  let r = await admin.post('/api/v1/library', {
+    kind: 'role', name: role, content: JSON.stringify({
+      'tasks/main.yml': '- name: write the greeting\n  copy:\n    content: "{{ greeting }} from {{ cairn_hostname }}\\n"\n    dest: "{{ target }}"\n',
+      'defaults/main.yml': 'greeting: default\n',
+    }),
+  });
+  assertStatus(r, 201, 'role');
+  r = await admin.post('/api/v1/library', {
+    kind: 'playbook', name: uniq('site'),
+    content: `- hosts: group_web_servers\n  gather_facts: false\n  roles:\n    - ${role}\n`,
+  });
+  assertStatus(r, 201, 'playbook');
+  const pb = r.body.id;
+
+  let job = await runJob({ hosts: [hosts['ans-a']], playbook_id: pb, extra_vars: { greeting: 'hello "world"', target } });
+  assert.equal(job.kind, 'playbook');
+  assert.equal(job.by['ans-a'].status, 'ok', JSON.stringify(job.by['ans-a']));
+  assert.equal(job.by['ans-a'].changed, 1);
+  assert.match(job.by['ans-a'].stdout, /write the greeting\] changed/);
+  assert.match(job.by['ans-a'].stdout, /RECAP ok=1 changed=1/);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'hello "world" from ans-a\n');
+
+  job = await runJob({ hosts: [hosts['ans-a']], playbook_id: pb, extra_vars: { greeting: 'hello "world"', target } });
+  assert.equal(job.by['ans-a'].status, 'ok');
+  assert.equal(job.by['ans-a'].changed, 0, 'the second run changes nothing');
+
+  job = await runJob({ hosts: [hosts['ans-a']], playbook_id: pb, extra_vars: { greeting: 'other', target }, check: true });
+  assert.equal(job.by['ans-a'].status, 'ok');
+  assert.equal(job.by['ans-a'].changed, 1, 'check mode reports the change');
+  assert.equal(fs.readFileSync(target, 'utf8'), 'hello "world" from ans-a\n', 'check mode does not make it');
+  assertNoLeftovers();
+});
+
+test('a playbook error fails every host with Ansible\'s message', async () => {
+  const r = await admin.post('/api/v1/library', { kind: 'playbook', name: uniq('broken'), content: '- hosts: all\n  tasks:\n    - no_such_module_here: {}\n' });
+  assertStatus(r, 201);
+  const job = await runJob({ hosts: [hosts['ans-a']], playbook_id: r.body.id });
+  assert.equal(job.by['ans-a'].status, 'failed');
+  assert.match(job.by['ans-a'].error, /ansible-playbook exited with status \d+: ERROR!/);
+  assertNoLeftovers();
+});
+
+test('CMDB text is never templated: a Jinja lookup in a host field stays text', async () => {
+  const r = await admin.post('/api/v1/library', {
+    kind: 'playbook', name: uniq('show'),
+    content: '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: var=cairn_os\n    - debug: msg="os is {{ cairn_os }}"\n',
+  });
+  assertStatus(r, 201);
+  const job = await runJob({ hosts: [hosts['ans-b']], playbook_id: r.body.id });
+  assert.equal(job.by['ans-b'].status, 'ok', JSON.stringify(job.by['ans-b']));
+  assert.ok(job.by['ans-b'].stdout.includes("lookup('pipe'"), job.by['ans-b'].stdout);
+  assert.ok(!fs.existsSync(path.join(work, 'pwned')), 'the lookup did not run');
+  const adhoc = await runJob({ hosts: [hosts['ans-b']], module: 'debug', module_args: 'var=cairn_os' });
+  assert.ok(adhoc.by['ans-b'].stdout.includes("lookup('pipe'"));
+  assert.ok(!fs.existsSync(path.join(work, 'pwned')));
+});
+
+test('the time limit stops ansible and its whole process group', async () => {
+  const t0 = Date.now();
+  const job = await runJob({ hosts: [hosts['ans-a']], module: 'command', module_args: 'sleep 60', timeout: 3 });
+  assert.equal(job.by['ans-a'].status, 'timeout', JSON.stringify(job.by['ans-a']));
+  assert.ok(Date.now() - t0 < 30000, 'stopped near its limit');
+  assertNoLeftovers();
+});
+
+test('cancel stops a running Ansible job', async () => {
+  const r = await admin.post('/api/v1/jobs', { hosts: [hosts['ans-a']], module: 'command', module_args: 'sleep 60' });
+  assertStatus(r, 201);
+  const id = r.body.id;
+  // Wait until ansible has the host running, then cancel.
+  for (let i = 0; i < 100; i++) {
+    const g = await admin.get(`/api/v1/jobs/${id}`);
+    if (g.body.status === 'running' && g.body.results[0].status === 'running') break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await new Promise((res) => setTimeout(res, 1500));
+  assertStatus(await admin.post(`/api/v1/jobs/${id}/cancel`), 202, 'cancel');
+  const job = await waitJob(id, 30000);
+  assert.equal(job.status, 'cancelled');
+  assert.equal(job.by['ans-a'].status, 'cancelled');
+  assertNoLeftovers();
+});
+
+test('a host whose key changed is left out; the new key waits for approval', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-sshd2-'));
+  try {
+    const s2 = sshdStart(dir);
+    const cred = await mk('credentials', { name: uniq('k2'), username: 'root', private_key: fs.readFileSync(s2.key, 'utf8') });
+    const id = await mk('hosts', { hostname: uniq('ans-rekey'), ip: '127.0.0.1', ssh_port: Number(s2.port), credential_id: cred });
+    let job = await runJob({ hosts: [id, hosts['ans-a']], module: 'ping' });
+    assert.deepEqual(job.results.map((x) => x.status), ['ok', 'ok']);
+    execFileSync(SSHD, ['rekey', dir]);
+    job = await runJob({ hosts: [id, hosts['ans-a']], module: 'ping' });
+    const rekeyed = job.results.find((x) => x.host_id === id);
+    assert.equal(rekeyed.status, 'unreachable');
+    assert.match(rekeyed.error, /HOST KEY CHANGED/);
+    assert.equal(job.by['ans-a'].status, 'ok', 'the other host still runs');
+    assertStatus(await admin.post(`/api/v1/hosts/${id}/host-key/accept`), 200, 'accept the new key');
+    job = await runJob({ hosts: [id], module: 'ping' });
+    assert.equal(job.results[0].status, 'ok', JSON.stringify(job.results[0]));
+  } finally {
+    execFileSync(SSHD, ['stop', dir]);
+  }
+  assertNoLeftovers();
+});
+
+test('no private key of any run is left in /tmp', () => {
+  const key = fs.readFileSync(ssh.key, 'utf8').trim().split('\n')[1];
+  const mine = fs.readdirSync('/tmp').filter((n) => n.startsWith(`cairn-ansible-${server.pid()}-`));
+  assert.deepEqual(mine, []);
+  assert.deepEqual(fs.readdirSync(tmpRoot), []);
+  // No plain file directly in /tmp holds the key either.
+  for (const n of fs.readdirSync('/tmp')) {
+    const p = path.join('/tmp', n);
+    let st;
+    try { st = fs.lstatSync(p); } catch { continue; }
+    if (!st.isFile() || st.size > (1 << 20)) continue;
+    let text = '';
+    try { text = fs.readFileSync(p, 'latin1'); } catch { continue; }
+    assert.ok(!text.includes(key), `${p} holds the private key`);
+  }
+});
