@@ -3,15 +3,22 @@
  * Export: UTF-8 with a byte-order mark (so Excel opens Chinese text), a
  * header row of labels in English or Chinese, references written as the
  * referenced row's name (IDC "北京一号", groups "web; db"), secrets never
- * written. Cells that Excel would run as formulas (=, +, -, @) are prefixed
- * with a quote; import removes it again.
+ * written. Cells that a spreadsheet would run as formulas (starting with =,
+ * +, -, @, tab or CR) are prefixed with a quote, and so is a cell that
+ * already starts with quotes before such a character; import removes one
+ * quote again, so every value comes back as it was.
  *
  * Import: headers matched to fields by name or by either label; every row
  * checked exactly as a POST would be, names of references resolved, then all
  * rows written in one transaction: any bad row and nothing is stored, with
- * each problem reported by line number. Rows whose key (hostname…) exists
- * update that row; the others are created. A file that is not UTF-8 is read
- * as GB18030 (what Excel on a Chinese Windows writes).
+ * each problem reported by line number (each row runs in a savepoint, so a
+ * row the database refuses does not hide the problems of the rows after
+ * it). Rows whose key (hostname; a cabinet's IDC and name…) exists update
+ * that row, changing only the cells that are not empty; the others are
+ * created. Lists (groups, tags) are separated by ";" or "；". Dates may also
+ * be written as Excel re-saves them (2023/5/6). Empty cells after the last
+ * header are ignored (spreadsheets add them). A file that is not UTF-8 is
+ * read as GB18030 (what Excel on a Chinese Windows writes).
  */
 #include "cmdb/res_internal.h"
 
@@ -28,15 +35,26 @@
 #include <time.h>
 
 #define MAX_ROW_ERRORS 100
+#define MAX_AUDIT_NAMES 200
 
 static bool exported(const res_field *f)
 {
     return f->type != FT_SECRET;
 }
 
+#define FORMULA_START "=+-@\t\r"
+
+/* True when s would be changed by the formula guard on import: quotes, then
+ * a character that starts a formula. */
+static bool guarded(const char *s)
+{
+    size_t q = strspn(s, "'");
+    return q > 0 && s[q] && strchr(FORMULA_START, s[q]);
+}
+
 static void csv_cell(sbuf *out, const char *s)
 {
-    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+    bool formula = (s[0] && strchr(FORMULA_START, s[0])) || guarded(s);
     bool quote = formula || strpbrk(s, ",\"\r\n") || (s[0] == ' ') || (s[0] && s[strlen(s) - 1] == ' ');
     if (!quote) {
         sbuf_puts(out, s);
@@ -72,8 +90,8 @@ static void cell_text(const res_field *f, const json_t *row, sbuf *cell)
             else if (json_is_integer(e))
                 sbuf_printf(cell, "%lld", (long long)json_integer_value(e));
         }
-    } else if ((strcmp(f->name, "created_at") == 0 || strcmp(f->name, "updated_at") == 0) &&
-               json_is_integer(v)) {
+    } else if (f->type == FT_INT && strlen(f->name) > 3 && strcmp(f->name + strlen(f->name) - 3, "_at") == 0 &&
+               json_is_integer(v)) { /* created_at, last_seen_at…: Unix times, as UTC */
         time_t t = (time_t)json_integer_value(v);
         struct tm tm;
         char buf[32];
@@ -163,8 +181,8 @@ static bool csv_next(csv_reader *rd, json_t *cells, int *line, bool *bad_quote)
         }
         while (rd->p < rd->end && *rd->p != ',' && *rd->p != '\n' && *rd->p != '\r')
             sbuf_putc(&cell, *rd->p++);
-        json_array_append_new(cells, json_string(sbuf_str(&cell)) ? json_string(sbuf_str(&cell))
-                                                                   : json_string(""));
+        json_t *v = json_string(sbuf_str(&cell));
+        json_array_append_new(cells, v ? v : json_string(""));
         if (rd->p < rd->end && *rd->p == ',') {
             rd->p++;
             continue;
@@ -247,6 +265,11 @@ static bool map_headers(http_resp *w, const resource *res, const json_t *cells, 
             resp_error(w, 400, "bad_request", NULL, "line 1: unknown column \"%s\"", h);
             return false;
         }
+        for (size_t k = 0; k < i; k++)
+            if (map[k] == hit) {
+                resp_error(w, 400, "bad_request", hit->name, "line 1: column \"%s\" appears twice", h);
+                return false;
+            }
         map[i] = (hit->flags & F_READONLY) ? NULL : hit;
     }
     for (const res_field *f = res->fields; f->name; f++) {
@@ -261,24 +284,77 @@ static bool map_headers(http_resp *w, const resource *res, const json_t *cells, 
     return true;
 }
 
-/* Look up the id of the row of `other` whose display is name. */
-static int64_t id_by_name(db_conn *c, const resource *other, const char *name)
+/* Cut s at the first list separator (";" or the full-width "；") and
+ * return what follows it, or NULL at the last entry. */
+static char *list_split(char *s)
 {
-    char sql[200];
+    char *a = strchr(s, ';'), *b = strstr(s, "；");
+    if (b && (!a || b < a)) {
+        *b = '\0';
+        return b + strlen("；");
+    }
+    if (a)
+        *a++ = '\0';
+    return a;
+}
+
+/* Normalise a date written Y/M/D or Y-M-D with one- or two-digit month and
+ * day into YYYY-MM-DD (out, 11 bytes). False when s is not of that form
+ * (the caller then lets validation report it as written). */
+static bool excel_date(const char *s, char *out, size_t len)
+{
+    int y, m, d, used = 0;
+    char s1, s2;
+    if (sscanf(s, "%4d%c%2d%c%2d%n", &y, &s1, &m, &s2, &d, &used) != 5 || s[used] || s1 != s2 ||
+        (s1 != '/' && s1 != '-') || strlen(s) < 8 || !isdigit((unsigned char)s[strlen(s) - 1]) || m < 0 || d < 0)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p) && *p != s1)
+            return false;
+    return snprintf(out, len, "%04d-%02d-%02d", y, m, d) == 10;
+}
+
+/* The id of the row of `other` whose display is name (and, when
+ * within_col is set, whose within_col is within_val). 0 with a message in
+ * err when there is none or more than one. */
+static int64_t id_by_name(db_conn *c, const res_field *f, const char *name, const char *within_col,
+                          int64_t within_val, char *err, size_t errlen)
+{
+    const resource *other = resource_find(f->ref);
+    char sql[256];
+    json_t *rows = NULL;
     int64_t id = 0;
-    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = $1", other->table, other->display);
-    if (db_query_int(c, sql, DB_ARGS(DB_TEXT(name)), &id) != DB_OK)
-        return 0;
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = $1%s%s%s ORDER BY id LIMIT 2", other->table,
+             other->display, within_col ? " AND " : "", within_col ? within_col : "", within_col ? " = $2" : "");
+    int rc = within_col ? db_query(c, sql, DB_ARGS(DB_TEXT(name), DB_INT(within_val)), &rows)
+                        : db_query(c, sql, DB_ARGS(DB_TEXT(name)), &rows);
+    if (rc == DB_OK && json_array_size(rows) == 1)
+        id = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
+    else if (rc == DB_OK && json_array_size(rows) > 1)
+        snprintf(err, errlen, "%s: several %s are named \"%.80s\"; give the %s too", f->name, other->name, name,
+                 within_col ? within_col : "id");
+    else
+        snprintf(err, errlen, "%s: no %s named \"%.80s\"%s", f->name, other->object, name,
+                 within_col ? " there" : "");
+    json_decref(rows);
     return id;
 }
 
-/* Turn one cell into the JSON value a POST would carry; NULL + err on error. */
-static json_t *cell_value(db_conn *c, const res_field *f, const char *s, char *err, size_t errlen)
+/* Turn one cell into the JSON value a POST would carry; NULL + err on error.
+ * body holds the cells read so far (a cabinet is looked up in the row's
+ * IDC). */
+static json_t *cell_value(db_conn *c, const res_field *f, const char *s, const json_t *body, char *err,
+                          size_t errlen)
 {
     int64_t n;
-    if (s[0] == '\'' && strchr("=+-@", s[1]) && s[1])
+    char date[11];
+    if (guarded(s))
         s++; /* undo the export's formula guard */
     switch (f->type) {
+    case FT_DATE: /* 2023/5/6 or 2023-5-6, as a spreadsheet re-saves dates */
+        if (excel_date(s, date, sizeof date))
+            return json_string(date);
+        return json_string(s);
     case FT_INT:
         if (!util_parse_i64(s, &n)) {
             snprintf(err, errlen, "%s: \"%.80s\" is not an integer", f->name, s);
@@ -293,23 +369,22 @@ static json_t *cell_value(db_conn *c, const res_field *f, const char *s, char *e
         snprintf(err, errlen, "%s: expected true or false", f->name);
         return NULL;
     case FT_REF: {
-        int64_t id = id_by_name(c, resource_find(f->ref), s);
-        if (!id)
-            snprintf(err, errlen, "%s: no %s named \"%.80s\"", f->name, resource_find(f->ref)->object, s);
+        json_t *within = f->shared ? json_object_get(body, f->shared) : NULL;
+        int64_t id = id_by_name(c, f, s, json_is_integer(within) ? f->shared : NULL, json_integer_value(within),
+                                err, errlen);
         return id ? json_integer(id) : NULL;
     }
     case FT_REFS:
     case FT_BACKREFS:
     case FT_TAGS: {
         json_t *arr = json_array();
-        char buf[4096];
-        if (util_strcpy(buf, sizeof buf, s) < 0) {
-            snprintf(err, errlen, "%s: too long", f->name);
-            json_decref(arr);
-            return NULL;
+        char *buf = strdup(s);
+        if (!arr || !buf) {
+            snprintf(err, errlen, "%s: out of memory", f->name);
+            goto list_fail;
         }
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ";；", &save); t; t = strtok_r(NULL, ";；", &save)) {
+        for (char *t = buf, *next; t; t = next) {
+            next = list_split(t);
             trim_inplace(t);
             if (!*t)
                 continue;
@@ -317,15 +392,17 @@ static json_t *cell_value(db_conn *c, const res_field *f, const char *s, char *e
                 json_array_append_new(arr, json_string(t));
                 continue;
             }
-            int64_t id = id_by_name(c, resource_find(f->ref), t);
-            if (!id) {
-                snprintf(err, errlen, "%s: no %s named \"%.80s\"", f->name, resource_find(f->ref)->object, t);
-                json_decref(arr);
-                return NULL;
-            }
+            int64_t id = id_by_name(c, f, t, NULL, 0, err, errlen);
+            if (!id)
+                goto list_fail;
             json_array_append_new(arr, json_integer(id));
         }
+        free(buf);
         return arr;
+    list_fail:
+        free(buf);
+        json_decref(arr);
+        return NULL;
     }
     case FT_CODE: {
         const resource *other = resource_find(f->ref);
@@ -352,61 +429,116 @@ static void add_row_error(json_t *errors, int line, const char *field, const cha
         json_array_append_new(errors, json_pack("{s:i, s:s?, s:s}", "line", line, "field", field, "message", msg));
 }
 
-/* Import one record; on a problem adds to errors and returns false. */
+/* The id of the row whose key fields (F_KEY) all equal those of body, or
+ * 0 when there is none or body lacks one of them. */
+static int64_t find_by_key(db_conn *c, const resource *res, const json_t *body)
+{
+    sbuf sql = SBUF_INIT;
+    db_val vals[8];
+    int n = 0;
+    int64_t id = 0;
+    sbuf_printf(&sql, "SELECT id FROM %s WHERE 1=1", res->table);
+    for (const res_field *f = res->fields; f->name; f++) {
+        if (!(f->flags & F_KEY))
+            continue;
+        json_t *v = json_object_get(body, f->name);
+        if ((!json_is_string(v) && !json_is_integer(v)) || n == (int)(sizeof vals / sizeof vals[0]))
+            goto done;
+        vals[n++] = json_is_string(v) ? DB_TEXT(json_string_value(v)) : DB_INT(json_integer_value(v));
+        sbuf_printf(&sql, " AND %s = $%d", f->name, n);
+    }
+    if (n > 0 && !sbuf_failed(&sql) && db_query_int(c, sbuf_str(&sql), vals, n, &id) != DB_OK)
+        id = 0;
+done:
+    sbuf_free(&sql);
+    return id;
+}
+
+/* The error a scratch response holds, as a row error. */
+static void scratch_error(json_t *errors, int line, const http_resp *scratch)
+{
+    json_t *e = scratch->body ? json_loads(scratch->body, 0, NULL) : NULL;
+    json_t *eo = json_object_get(e, "error");
+    const char *msg = json_string_value(json_object_get(eo, "message"));
+    add_row_error(errors, line, json_string_value(json_object_get(eo, "field")), msg ? msg : "not allowed");
+    json_decref(e);
+}
+
+/* Import one record inside a savepoint; on a problem adds to errors, rolls
+ * the record back and returns false. */
 static bool import_row(http_req *r, db_conn *c, const resource *res, const res_field **map, size_t ncols,
-                       const json_t *cells, int line, json_t *errors, int *created, int *updated)
+                       const json_t *cells, int line, json_t *errors, int *created, int *updated, json_t *names)
 {
     json_t *body = json_object();
     http_resp scratch = {.fd = -1};
     char err[300];
-    const res_field *key = NULL;
     bool ok = false;
-    for (size_t i = 0; i < json_array_size(cells) && i < ncols; i++) {
-        char cell[16384];
-        if (!map[i])
-            continue;
-        if (util_strcpy(cell, sizeof cell, json_string_value(json_array_get(cells, i))) < 0) {
-            add_row_error(errors, line, map[i]->name, "value too long");
-            goto done;
-        }
-        trim_inplace(cell);
-        if (!*cell)
-            continue;
-        json_t *v = cell_value(c, map[i], cell, err, sizeof err);
-        if (!v) {
-            add_row_error(errors, line, map[i]->name, err);
-            goto done;
-        }
-        json_object_set_new(body, map[i]->name, v);
-        if (map[i]->flags & F_KEY)
-            key = map[i];
+    if (db_exec(c, "SAVEPOINT import_row", DB_NOARGS, NULL) != DB_OK) {
+        add_row_error(errors, line, NULL, "the database refused the row");
+        goto done;
     }
-    int64_t id = 0;
-    if (key) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = $1", res->table, key->name);
-        db_query_int(c, sql, DB_ARGS(DB_TEXT(json_string_value(json_object_get(body, key->name)))), &id);
+    /* Two passes: references with a shared field (a host's cabinet) are
+     * looked up after the field they share (its IDC). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < json_array_size(cells) && i < ncols; i++) {
+            if (!map[i] || (map[i]->type == FT_REF && map[i]->shared) != (pass == 1))
+                continue;
+            char *cell = strdup(json_string_value(json_array_get(cells, i)));
+            if (!cell) {
+                add_row_error(errors, line, map[i]->name, "out of memory");
+                goto undo;
+            }
+            trim_inplace(cell);
+            json_t *v = *cell ? cell_value(c, map[i], cell, body, err, sizeof err) : NULL;
+            bool empty = !*cell;
+            free(cell);
+            if (empty)
+                continue;
+            if (!v) {
+                add_row_error(errors, line, map[i]->name, err);
+                goto undo;
+            }
+            json_object_set_new(body, map[i]->name, v);
+        }
+    res_normalize_body(res, body);
+    int64_t id = find_by_key(c, res, body);
+    if (!res_check_body(&scratch, res, body, id != 0) || (id && !res_in_scope(r, c, res, id)) ||
+        !res_apply(r, &scratch, c, res, body, id)) {
+        if (scratch.status == 0)
+            resp_error(&scratch, 404, "not_found", NULL, "no %s with this key that you can see", res->object);
+        scratch_error(errors, line, &scratch);
+        goto undo;
     }
-    if (!res_check_body(&scratch, res, body, id != 0) ||
-        (id && !res_in_scope(r, c, res, id)) ||
-        !res_apply(r, &scratch, c, res, body, id, false)) {
-        json_t *e = scratch.body ? json_loads(scratch.body, 0, NULL) : NULL;
-        json_t *eo = json_object_get(e, "error");
-        add_row_error(errors, line, json_string_value(json_object_get(eo, "field")),
-                      json_string_value(json_object_get(eo, "message")) ? json_string_value(json_object_get(eo, "message"))
-                                                                         : "not allowed");
-        json_decref(e);
+    if (db_exec(c, "RELEASE SAVEPOINT import_row", DB_NOARGS, NULL) != DB_OK) {
+        add_row_error(errors, line, NULL, "the database refused the row");
         goto done;
     }
     if (id)
         (*updated)++;
     else
         (*created)++;
+    json_t *d = json_object_get(body, res->display);
+    if (json_array_size(names) < MAX_AUDIT_NAMES) /* for the audit log: which rows */
+        json_array_append_new(names, d ? json_incref(d) : json_integer(id));
     ok = true;
+    goto done;
+undo:
+    db_exec(c, "ROLLBACK TO SAVEPOINT import_row", DB_NOARGS, NULL);
 done:
     resp_free(&scratch);
     json_decref(body);
     return ok;
+}
+
+/* True when the cells after the first n are all empty (or blank). */
+static bool rest_empty(const json_t *cells, size_t n)
+{
+    for (size_t i = n; i < json_array_size(cells); i++) {
+        const char *s = json_string_value(json_array_get(cells, i));
+        if (s && s[strspn(s, " \t")])
+            return false;
+    }
+    return true;
 }
 
 void resource_import(http_req *r, http_resp *w)
@@ -415,7 +547,7 @@ void resource_import(http_req *r, http_resp *w)
     const char *ct = req_header(r, "Content-Type");
     size_t len = 0;
     char *text = NULL;
-    json_t *cells = json_array(), *errors = json_array();
+    json_t *cells = json_array(), *errors = json_array(), *names = json_array();
     const res_field **map = NULL;
     db_conn *c = NULL;
     int created = 0, updated = 0, line = 0, rows = 0;
@@ -424,8 +556,8 @@ void resource_import(http_req *r, http_resp *w)
         resp_error(w, 415, "unsupported_media_type", NULL, "send the file as Content-Type: text/csv");
         goto done;
     }
-    if (res->group_scoped && !r->auth.superuser && json_array_size(r->auth.group_ids) > 0) {
-        resp_error(w, 403, "forbidden", NULL, "users limited to some host groups cannot import hosts");
+    if (res_scoped(r, res)) {
+        resp_error(w, 403, "forbidden", NULL, "users limited to some host groups cannot import %s", res->name);
         goto done;
     }
     if (!(text = to_utf8(r->body ? r->body : "", r->body_len, &len))) {
@@ -454,19 +586,24 @@ void resource_import(http_req *r, http_resp *w)
             break;
         }
         rows++;
-        if (json_array_size(cells) > ncols) {
+        if (!rest_empty(cells, ncols)) {
             add_row_error(errors, line, NULL, "more values than columns in the header");
             continue;
         }
-        import_row(r, c, res, map, ncols, cells, line, errors, &created, &updated);
+        import_row(r, c, res, map, ncols, cells, line, errors, &created, &updated, names);
     }
-    if (json_array_size(errors) > 0 || db_commit(c) != DB_OK) {
+    if (json_array_size(errors) > 0) {
         db_rollback(c);
         resp_json(w, 400, json_pack("{s:{s:s, s:s}, s:O}", "error", "code", "bad_request", "message",
                                     "some rows have errors; nothing was imported", "rows", errors));
         goto done;
     }
-    audit_set(r, res->object, "", json_pack("{s:i, s:i}", "created", created, "updated", updated));
+    if (db_commit(c) != DB_OK) {
+        resp_internal(w, db_errmsg(c));
+        db_rollback(c);
+        goto done;
+    }
+    audit_set(r, res->object, "", json_pack("{s:i, s:i, s:O}", "created", created, "updated", updated, "rows", names));
     resp_json(w, 200, json_pack("{s:i, s:i, s:i}", "rows", rows, "created", created, "updated", updated));
 done:
     if (c)
@@ -475,4 +612,5 @@ done:
     free(map);
     json_decref(cells);
     json_decref(errors);
+    json_decref(names);
 }

@@ -114,6 +114,11 @@ static bool check_text(http_resp *w, const res_field *f, const char *s)
         return bad(w, f, "must not be empty");
     if (n == 0)
         return true;
+    /* A name that identifies a row must not differ from another by spaces
+     * nobody sees. */
+    if ((f->flags & (F_UNIQUE | F_KEY)) &&
+        (isspace((unsigned char)s[0]) || isspace((unsigned char)s[strlen(s) - 1])))
+        return bad(w, f, "must not start or end with spaces");
     switch (f->type) {
     case FT_NOTE:
     case FT_SECRET:
@@ -162,8 +167,8 @@ static bool check_array(http_resp *w, const res_field *f, const json_t *v)
     json_array_foreach(v, i, e) {
         if (f->type == FT_TAGS) {
             const char *s = json_string_value(e);
-            if (!s || !*s || util_utf8_len(s) > 32 || has_control(s, false) || strchr(s, ','))
-                return bad(w, f, "entries must be short text without commas");
+            if (!s || !*s || util_utf8_len(s) > 32 || has_control(s, false) || strpbrk(s, ",;") || strstr(s, "；"))
+                return bad(w, f, "entries must be short text without commas or semicolons");
         } else if (!json_is_integer(e) || json_integer_value(e) <= 0) {
             return bad(w, f, "entries must be positive integer ids");
         }
@@ -232,7 +237,7 @@ bool res_bind_value(res_vals *vals, const res_field *f, const json_t *v)
         *out = DB_INT(json_is_true(v) ? 1 : 0);
         return true;
     case FT_TAGS: {
-        char *s = json_dumps(v && json_is_array(v) ? v : json_array(), JSON_COMPACT);
+        char *s = v && json_is_array(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
         *out = DB_TEXT(s);
         return own(vals, s);
     }
@@ -287,13 +292,15 @@ void res_id_list(const json_t *arr, sbuf *out)
         sbuf_puts(out, "0");
 }
 
-/* Count how many of the ids in arr exist in table. */
-static int count_existing(db_conn *c, const char *table, const json_t *arr, int64_t *n)
+/* Count how many of the ids in arr exist in other and are in the caller's
+ * scope. */
+static int count_existing(const http_req *r, db_conn *c, const resource *other, const json_t *arr, int64_t *n)
 {
     sbuf sql = SBUF_INIT;
-    sbuf_printf(&sql, "SELECT count(*) FROM %s WHERE id IN (", table);
+    sbuf_printf(&sql, "SELECT count(*) FROM %s WHERE id IN (", other->table);
     res_id_list(arr, &sql);
     sbuf_puts(&sql, ")");
+    res_scope_sql(r, other, &sql, "id");
     int rc = sbuf_failed(&sql) ? DB_ERR : db_query_int(c, sbuf_str(&sql), DB_NOARGS, n);
     sbuf_free(&sql);
     return rc;
@@ -316,7 +323,7 @@ static size_t distinct_ids(const json_t *arr)
     return n;
 }
 
-bool res_check_refs(http_resp *w, db_conn *c, const resource *res, const json_t *body)
+bool res_check_refs(const http_req *r, http_resp *w, db_conn *c, const resource *res, const json_t *body)
 {
     for (const res_field *f = res->fields; f->name; f++) {
         json_t *v = json_object_get(body, f->name);
@@ -328,10 +335,9 @@ bool res_check_refs(http_resp *w, db_conn *c, const resource *res, const json_t 
         int64_t n = 0;
         int rc = DB_OK;
         if (f->type == FT_REF) {
-            sbuf sql = SBUF_INIT;
-            sbuf_printf(&sql, "SELECT count(*) FROM %s WHERE id = $1", other->table);
-            rc = db_query_int(c, sbuf_str(&sql), DB_ARGS(DB_INT(json_integer_value(v))), &n);
-            sbuf_free(&sql);
+            json_t *one = json_pack("[O]", v);
+            rc = one ? count_existing(r, c, other, one, &n) : DB_ERR;
+            json_decref(one);
             if (rc == DB_OK && n == 0) {
                 resp_error(w, 400, "bad_request", f->name, "%s: no %s with id %lld", f->name,
                            other->object, (long long)json_integer_value(v));
@@ -340,7 +346,8 @@ bool res_check_refs(http_resp *w, db_conn *c, const resource *res, const json_t 
         } else if (f->type == FT_CODE) {
             sbuf sql = SBUF_INIT;
             sbuf_printf(&sql, "SELECT count(*) FROM %s WHERE code = $1", other->table);
-            rc = db_query_int(c, sbuf_str(&sql), DB_ARGS(DB_TEXT(json_string_value(v))), &n);
+            rc = sbuf_failed(&sql) ? DB_ERR
+                                   : db_query_int(c, sbuf_str(&sql), DB_ARGS(DB_TEXT(json_string_value(v))), &n);
             sbuf_free(&sql);
             if (rc == DB_OK && n == 0) {
                 resp_error(w, 400, "bad_request", f->name, "%s: unknown %s \"%s\"", f->name,
@@ -348,9 +355,10 @@ bool res_check_refs(http_resp *w, db_conn *c, const resource *res, const json_t 
                 return false;
             }
         } else if (f->type == FT_REFS || f->type == FT_BACKREFS) {
-            rc = count_existing(c, other->table, v, &n);
+            rc = count_existing(r, c, other, v, &n);
             if (rc == DB_OK && (size_t)n != distinct_ids(v)) {
-                resp_error(w, 400, "bad_request", f->name, "%s: some ids do not exist", f->name);
+                resp_error(w, 400, "bad_request", f->name, "%s: some ids are not %s you can see", f->name,
+                           other->name);
                 return false;
             }
         }
@@ -360,6 +368,15 @@ bool res_check_refs(http_resp *w, db_conn *c, const resource *res, const json_t 
         }
     }
     return true;
+}
+
+void res_normalize_body(const resource *res, json_t *body)
+{
+    for (const res_field *f = res->fields; f->name; f++) {
+        json_t *v = json_object_get(body, f->name);
+        if (f->type == FT_SECRET && json_is_string(v) && json_string_length(v) == 0)
+            json_object_del(body, f->name);
+    }
 }
 
 bool res_check_body(http_resp *w, const resource *res, const json_t *body, bool partial)

@@ -2,16 +2,21 @@
  * export, single reads, and the schema the console builds its pages from.
  *
  * Search: q is matched as a substring of the row's search_text (lower-cased
- * searchable fields). On SQLite, a resource with an FTS5 trigram index
- * (hosts) answers q of three or more characters from the index; shorter q
- * fall back to LIKE, which is correct, and cheap enough because a one- or
- * two-character query is rare and pages are small. On PostgreSQL the GIN
- * trigram index serves the same LIKE directly.
+ * searchable fields). On SQLite, the resource's FTS5 trigram index answers q
+ * of three or more characters (an FTS5 phrase matches literally: % _ ' "
+ * are plain characters); shorter q have no trigram to look up and fall back
+ * to LIKE with % _ \ escaped, which is correct, and cheap enough because a
+ * one- or two-character query is rare. On PostgreSQL the GIN trigram index
+ * serves the same LIKE directly.
  *
  * Filters: every F_FILTER field is a query parameter of the same name
  * (?idc_id=3, ?asset_status=in_use, ?idc_id=none for "no IDC"); a set field
- * filters by its filter_name (?group_id=2); ?ids=1,2,3 picks rows (exports of
- * a selection).
+ * filters by its filter_name (?group_id=2, ?group_id=none for "in no
+ * group"); ?ids=1,2,3 picks rows (exports of a selection). A parameter named
+ * after a field that cannot be filtered on is refused rather than ignored.
+ *
+ * Order: sort=field or -field, empty values last either way, then by id, so
+ * that pages never repeat or skip rows with equal keys.
  */
 #include "cmdb/res_internal.h"
 
@@ -23,8 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Quote q as one FTS5 phrase: "…" with inner quotes doubled. */
-static char *fts_phrase(const char *q)
+char *res_fts_phrase(const char *q)
 {
     size_t n = strlen(q);
     char *p = malloc(n * 2 + 3), *o = p;
@@ -50,23 +54,31 @@ typedef struct {
     char idlist[4096];
 } res_query;
 
+bool res_search_sql(const resource *res, const char *kind, const char *q, char *out, size_t len)
+{
+    if (strcmp(kind, "sqlite") == 0 && util_utf8_len(q) >= 3) {
+        snprintf(out, len, "id IN (SELECT rowid FROM %s WHERE %s MATCH $%%d)", res->fts_table, res->fts_table);
+        return true;
+    }
+    snprintf(out, len, "search_text LIKE $%%d ESCAPE '\\'");
+    return false;
+}
+
 static bool add_search(http_req *r, http_resp *w, const resource *res, res_query *rq)
 {
     const char *q = req_query(r, "q");
+    char clause[160];
     if (!rq->q.pattern || !q)
         return true;
-    if (res->fts_table && strcmp(db_kind(r->app->db), "sqlite") == 0 && util_utf8_len(q) >= 3) {
-        rq->fts = fts_phrase(q);
+    if (res_search_sql(res, db_kind(r->app->db), q, clause, sizeof clause)) {
+        rq->fts = res_fts_phrase(q);
         if (!rq->fts) {
             resp_internal(w, "out of memory");
             return false;
         }
-        char clause[160];
-        snprintf(clause, sizeof clause, "id IN (SELECT rowid FROM %s WHERE %s MATCH $%%d)", res->fts_table,
-                 res->fts_table);
         listq_where(&rq->q, clause, DB_TEXT(rq->fts));
     } else {
-        listq_where(&rq->q, "search_text LIKE $%d ESCAPE '\\'", DB_TEXT(rq->q.pattern));
+        listq_where(&rq->q, clause, DB_TEXT(rq->q.pattern));
     }
     /* Searched here through search_text, not by listq's per-field search;
      * the pattern stays alive (bound above) until res_query_free(). */
@@ -101,24 +113,35 @@ static bool add_ids(http_req *r, http_resp *w, res_query *rq)
 static bool add_filters(http_req *r, http_resp *w, const resource *res, res_query *rq)
 {
     for (const res_field *f = res->fields; f->name; f++) {
-        const char *name = f->type == FT_REFS ? f->filter_name : f->name;
+        bool set = f->type == FT_REFS;
+        const char *name = set ? f->filter_name : f->name;
         const char *v = name ? req_query(r, name) : NULL;
-        if (!v || !*v || !(f->flags & F_FILTER || f->type == FT_REFS))
+        if (!set && !(f->flags & F_FILTER)) {
+            if (req_query(r, f->name)) {
+                resp_error(w, 400, "bad_request", f->name, "cannot filter on %s; search with q instead", f->name);
+                return false;
+            }
+            continue;
+        }
+        if (!v || !*v)
             continue;
         int64_t n = 0;
-        bool numeric = f->type == FT_REF || f->type == FT_REFS || f->type == FT_INT;
-        if (numeric && strcmp(v, "none") == 0 && f->type == FT_REF) {
-            char clause[96];
-            snprintf(clause, sizeof clause, "%s IS NULL", f->name);
+        bool numeric = f->type == FT_REF || set || f->type == FT_INT;
+        char clause[256];
+        if (strcmp(v, "none") == 0 && (f->type == FT_REF || set)) {
+            if (set)
+                snprintf(clause, sizeof clause, "id NOT IN (SELECT %s FROM %s)", f->link_self, f->link_table);
+            else
+                snprintf(clause, sizeof clause, "%s IS NULL", f->name);
             listq_where_sql(&rq->q, clause);
             continue;
         }
         if (numeric && !util_parse_i64(v, &n)) {
-            resp_error(w, 400, "bad_request", name, "%s must be an integer id (or \"none\")", name);
+            resp_error(w, 400, "bad_request", name, "%s must be an integer%s", name,
+                       f->type == FT_INT ? "" : " id (or \"none\")");
             return false;
         }
-        char clause[256];
-        if (f->type == FT_REFS)
+        if (set)
             snprintf(clause, sizeof clause, "id IN (SELECT %s FROM %s WHERE %s = $%%d)", f->link_self,
                      f->link_table, f->link_other);
         else
@@ -126,6 +149,18 @@ static bool add_filters(http_req *r, http_resp *w, const resource *res, res_quer
         listq_where(&rq->q, clause, numeric ? DB_INT(n) : DB_TEXT(v));
     }
     return true;
+}
+
+/* Empty values last in either direction, then by id (a total order). */
+static void stable_order(listq *q)
+{
+    char first[sizeof q->order];
+    snprintf(first, sizeof first, "%s", q->order);
+    const char *desc = strstr(first, " DESC") ? "DESC" : "ASC";
+    if (strncmp(first, "id ", 3) == 0)
+        snprintf(q->order, sizeof q->order, "id %s", desc);
+    else
+        snprintf(q->order, sizeof q->order, "%.80s NULLS LAST, id %s", first, desc);
 }
 
 /* Parse everything; false after answering 400. */
@@ -140,6 +175,7 @@ static bool res_query_parse(http_req *r, http_resp *w, const resource *res, res_
     sbuf_init(&rq->scope);
     if (!listq_parse(r, w, rq->fields, res->default_sort, &rq->q))
         return false;
+    stable_order(&rq->q);
     if (!add_search(r, w, res, rq) || !add_ids(r, w, rq) || !add_filters(r, w, res, rq))
         return false;
     res_scope_sql(r, res, &rq->scope, "id");
@@ -198,7 +234,7 @@ void resource_list(http_req *r, http_resp *w)
         goto done;
     }
     db_conn *c = db_acquire(r->app->db);
-    int rc = res_expand_rows(c, res, rows);
+    int rc = res_expand_rows(r, c, res, rows);
     db_release(c);
     if (rc != DB_OK) {
         resp_internal(w, "expand rows");
@@ -223,7 +259,7 @@ void resource_get(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    json_t *row = res_in_scope(r, c, res, id) ? res_load(c, res, id, &rc) : NULL;
+    json_t *row = res_in_scope(r, c, res, id) ? res_load(r, c, res, id, &rc) : NULL;
     db_release(c);
     if (!row)
         resp_error(w, 404, "not_found", NULL, "no %s with id %lld", res->object, (long long)id);

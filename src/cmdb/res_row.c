@@ -1,10 +1,13 @@
-/* res_row.c -- reading rows of a resource as the API shows them.
+/* res_row.c -- reading rows of a resource as the API shows them, and the
+ * host-group scope of the caller.
  *
  * Secret columns are never selected: the SELECT list carries
  * "CASE WHEN x IS NULL THEN 0 ELSE 1 END AS x_set" instead, so a secret
  * cannot leak through any read path. Sets (a host's group_ids, a cabinet's
  * host_ids) and the display names of references are added afterwards for a
  * whole page at once: one query per reference field, never one per row.
+ * A caller limited to some host groups sees, in those sets, only the rows
+ * of its scope (a cabinet shows only its hosts that the caller may see).
  */
 #include "cmdb/res_internal.h"
 
@@ -88,8 +91,9 @@ static int expand_ref(db_conn *c, const res_field *f, json_t *rows)
     return DB_OK;
 }
 
-/* A set field: ids (and display names) of the related rows for each row. */
-static int expand_set(db_conn *c, const res_field *f, json_t *rows)
+/* A set field: ids (and display names) of the related rows for each row,
+ * limited to the rows of the other resource that the caller may see. */
+static int expand_set(const http_req *r, db_conn *c, const res_field *f, json_t *rows)
 {
     const resource *other = resource_find(f->ref);
     json_t *links = NULL;
@@ -99,10 +103,12 @@ static int expand_set(db_conn *c, const res_field *f, json_t *rows)
                           "WHERE l.%s IN (", f->link_self, other->display, f->link_table, other->table,
                     f->link_other, f->link_self);
     else
-        sbuf_printf(&sql, "SELECT %s AS owner, id, %s AS d FROM %s WHERE %s IN (", f->link_self,
+        sbuf_printf(&sql, "SELECT %s AS owner, id, %s AS d FROM %s o WHERE %s IN (", f->link_self,
                     other->display, other->table, f->link_self);
     collect_ids(rows, "id", &sql);
-    sbuf_printf(&sql, ") ORDER BY %s", f->type == FT_REFS ? "o.id" : "id");
+    sbuf_puts(&sql, ")");
+    res_scope_sql(r, other, &sql, "o.id");
+    sbuf_puts(&sql, " ORDER BY o.id");
     int rc = sbuf_failed(&sql) ? DB_ERR : db_query(c, sbuf_str(&sql), DB_NOARGS, &links);
     sbuf_free(&sql);
     if (rc != DB_OK)
@@ -134,7 +140,7 @@ static int expand_set(db_conn *c, const res_field *f, json_t *rows)
     return DB_OK;
 }
 
-int res_expand_rows(db_conn *c, const resource *res, json_t *rows)
+int res_expand_rows(const http_req *r, db_conn *c, const resource *res, json_t *rows)
 {
     if (json_array_size(rows) == 0)
         return DB_OK;
@@ -143,7 +149,7 @@ int res_expand_rows(db_conn *c, const resource *res, json_t *rows)
         if (f->type == FT_REF)
             rc = expand_ref(c, f, rows);
         else if (f->type == FT_REFS || f->type == FT_BACKREFS)
-            rc = expand_set(c, f, rows);
+            rc = expand_set(r, c, f, rows);
         if (rc != DB_OK)
             return rc;
     }
@@ -157,9 +163,11 @@ int res_expand_rows(db_conn *c, const resource *res, json_t *rows)
                 json_object_set_new(row, f->name, json_boolean(json_integer_value(v)));
             else if (f->type == FT_TAGS && json_is_string(v)) {
                 json_t *arr = json_loads(json_string_value(v), 0, NULL);
-                json_object_set_new(row, f->name, json_is_array(arr) ? arr : json_array());
-                if (arr && !json_is_array(arr))
+                if (!json_is_array(arr)) {
                     json_decref(arr);
+                    arr = json_array();
+                }
+                json_object_set_new(row, f->name, arr);
             } else if (f->type == FT_SECRET) {
                 char key[80];
                 snprintf(key, sizeof key, "%s_set", f->name);
@@ -170,7 +178,7 @@ int res_expand_rows(db_conn *c, const resource *res, json_t *rows)
     return DB_OK;
 }
 
-json_t *res_load(db_conn *c, const resource *res, int64_t id, int *rc)
+json_t *res_load(const http_req *r, db_conn *c, const resource *res, int64_t id, int *rc)
 {
     sbuf sql = SBUF_INIT;
     json_t *rows = NULL, *row = NULL;
@@ -182,30 +190,40 @@ json_t *res_load(db_conn *c, const resource *res, int64_t id, int *rc)
     if (*rc == DB_OK && json_array_size(rows) == 0)
         *rc = DB_NOTFOUND;
     if (*rc == DB_OK)
-        *rc = res_expand_rows(c, res, rows);
+        *rc = res_expand_rows(r, c, res, rows);
     if (*rc == DB_OK)
         row = json_incref(json_array_get(rows, 0));
     json_decref(rows);
     return row;
 }
 
-static bool scoped(const http_req *r, const resource *res)
+bool res_scoped(const http_req *r, const resource *res)
 {
-    return res->group_scoped && !r->auth.superuser && json_array_size(r->auth.group_ids) > 0;
+    return r && res->scope != RES_SCOPE_NONE && !r->auth.superuser && json_array_size(r->auth.group_ids) > 0;
+}
+
+bool res_scope_ids(const http_req *r, const resource *res, sbuf *out)
+{
+    if (!res_scoped(r, res))
+        return false;
+    sbuf_puts(out, res->scope == RES_SCOPE_HOSTS ? "(SELECT host_id FROM host_group_members WHERE group_id IN ("
+                                                 : "(");
+    res_id_list(r->auth.group_ids, out);
+    sbuf_puts(out, res->scope == RES_SCOPE_HOSTS ? "))" : ")");
+    return true;
 }
 
 void res_scope_sql(const http_req *r, const resource *res, sbuf *out, const char *id_col)
 {
-    if (!scoped(r, res))
+    if (!res_scoped(r, res))
         return;
-    sbuf_printf(out, " AND %s IN (SELECT host_id FROM host_group_members WHERE group_id IN (", id_col);
-    res_id_list(r->auth.group_ids, out);
-    sbuf_puts(out, "))");
+    sbuf_printf(out, " AND %s IN ", id_col);
+    res_scope_ids(r, res, out);
 }
 
 bool res_in_scope(const http_req *r, db_conn *c, const resource *res, int64_t id)
 {
-    if (!scoped(r, res))
+    if (!res_scoped(r, res))
         return true;
     sbuf sql = SBUF_INIT;
     int64_t n = 0;

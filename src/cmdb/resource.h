@@ -12,6 +12,11 @@
  *   - GET /api/v1/schema, from which the console builds tables and forms.
  * Adding a field means adding a column in a migration and one line in
  * resources.c. Routes are declared in api/routes.c with RESOURCE_ROUTES().
+ *
+ * Every table has a search_text column (the lower-cased searchable fields,
+ * one per line), indexed by trigrams on both backends, so that ?q= finds any
+ * substring without reading every row. tests/unit/test_resource.c checks the
+ * descriptions against the migrated schema.
  */
 #ifndef CAIRN_RESOURCE_H
 #define CAIRN_RESOURCE_H
@@ -35,9 +40,11 @@ typedef enum {
     FT_DECIMAL, /* non-negative amount with up to 2 decimals, kept as text */
     FT_ENUM,    /* one of enum_values */
     FT_CODE,    /* the `code` of a row of another resource (asset types) */
-    FT_REF,     /* id of a row of another resource, or null */
+    FT_REF,     /* id of a row of another resource, or null; with `shared`, the
+                   row referred to must agree with ours on that field */
     FT_REFS,    /* many ids through a link table */
-    FT_BACKREFS,/* ids of rows of another resource pointing here (cabinet hosts) */
+    FT_BACKREFS,/* ids of rows of another resource pointing here (cabinet hosts);
+                   with `shared`, those rows take our value of that field */
     FT_TAGS,    /* array of short strings, stored as JSON text */
     FT_SECRET,  /* encrypted at rest, never returned: "<name>_set" instead */
     FT_ICON,    /* Font Awesome class names */
@@ -51,8 +58,17 @@ enum {
     F_FILTER = 1 << 4,   /* allowed as ?name=value filter */
     F_LIST = 1 << 5,     /* a column of the console's table */
     F_READONLY = 1 << 6, /* set by the server (created_at, source…) */
-    F_KEY = 1 << 7,      /* natural key: CSV import updates the row with this value */
+    F_KEY = 1 << 7,      /* natural key: CSV import updates the row with these values
+                            (several F_KEY fields form one key together) */
 };
+
+/* Which rows a caller limited to some host groups (a role with group_ids)
+ * may see and change. Superusers and roles without groups see everything. */
+typedef enum {
+    RES_SCOPE_NONE,   /* every row */
+    RES_SCOPE_HOSTS,  /* rows that are members of the caller's groups (hosts) */
+    RES_SCOPE_GROUPS, /* rows that are the caller's groups themselves */
+} res_scope;
 
 typedef struct res_field {
     const char *name;          /* JSON name = column name */
@@ -65,23 +81,34 @@ typedef struct res_field {
     const char *link_self;     /* FT_REFS: column holding our id; FT_BACKREFS: their column */
     const char *link_other;    /* FT_REFS: column holding the other id */
     const char *filter_name;   /* FT_REFS: the ?name= of the filter (e.g. "group_id") */
+    const char *shared;        /* FT_REF/FT_BACKREFS: a field both rows carry that must be
+                                  equal (a host's cabinet is in the host's IDC: "idc_id") */
     const char *label_en;
     const char *label_zh;
 } res_field;
+
+/* A table outside the CMDB descriptions whose rows refer to rows of a
+ * resource (a role limited to a host group): deleting a referenced row is
+ * refused, never cascaded silently. */
+typedef struct {
+    const char *table;  /* the referring table */
+    const char *column; /* its column holding our id */
+    const char *what;   /* what its rows are, for the message ("roles") */
+} res_extref;
 
 typedef struct resource {
     const char *name;          /* URL segment: "hosts" */
     const char *table;         /* SQL table */
     const char *object;        /* audit object type: "host" */
-    const char *module;        /* permission module: "assets" or "apps" */
+    const char *module;        /* permission module: "assets", "apps" or "settings" */
     const char *display;       /* field shown when other rows refer to this one */
     const char *default_sort;
-    const char *fts_table;     /* SQLite trigram index over search_text, or NULL */
-    bool group_scoped;         /* rows limited to the caller's host groups (hosts) */
-    bool no_search_text;       /* table has no search_text column (code lists) */
+    const char *fts_table;     /* SQLite FTS5 trigram index over search_text */
+    res_scope scope;           /* rows limited to the caller's host groups */
     const char *label_en;
     const char *label_zh;
     const res_field *fields;   /* terminated by a field with name NULL */
+    const res_extref *extrefs; /* other tables referring to rows, ended by {NULL}; may be NULL */
 } resource;
 
 /* Each resource, for the route table (resources.c). */

@@ -10,14 +10,18 @@
 
 #include <string.h>
 
-#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 /* Shorthands: T(name, flags, max, en, zh) and so on; R = reference. */
-#define F(n, t, fl, mn, mx, en, zh) {n, t, fl, mn, mx, NULL, NULL, NULL, NULL, NULL, NULL, en, zh}
+#define F(n, t, fl, mn, mx, en, zh) {n, t, fl, mn, mx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, en, zh}
 #define T(n, fl, mx, en, zh) F(n, FT_TEXT, fl, 0, mx, en, zh)
 #define NOTE(n, en, zh) F(n, FT_NOTE, F_SEARCH, 0, 4000, en, zh)
 #define DATE(n, fl, en, zh) F(n, FT_DATE, fl | F_SORT, 0, 0, en, zh)
-#define R(n, res, fl, en, zh) {n, FT_REF, fl | F_FILTER, 0, 0, res, NULL, NULL, NULL, NULL, NULL, en, zh}
-#define E(n, vals, fl, en, zh) {n, FT_ENUM, fl | F_FILTER | F_SORT, 0, 0, NULL, vals, NULL, NULL, NULL, NULL, en, zh}
+#define R(n, res, fl, en, zh) {n, FT_REF, fl | F_FILTER, 0, 0, res, NULL, NULL, NULL, NULL, NULL, NULL, en, zh}
+#define E(n, vals, fl, en, zh) {n, FT_ENUM, fl | F_FILTER | F_SORT, 0, 0, NULL, vals, NULL, NULL, NULL, NULL, NULL, en, zh}
+#define CODE(n, res, fl, en, zh) {n, FT_CODE, fl | F_FILTER | F_SORT, 0, 0, res, NULL, NULL, NULL, NULL, NULL, NULL, en, zh}
+/* A set through link table tbl(self, other), filtered by ?filt=id. */
+#define REFS(n, res, fl, mx, tbl, self, other, filt, en, zh) \
+    {n, FT_REFS, fl, 0, mx, res, NULL, tbl, self, other, filt, NULL, en, zh}
 #define STAMPS                                                                         \
     F("created_at", FT_INT, F_READONLY | F_SORT, 0, 0, "Created", "创建时间"),          \
     F("updated_at", FT_INT, F_READONLY | F_SORT, 0, 0, "Updated", "更新时间")
@@ -44,27 +48,30 @@ static const res_field idc_fields[] = {
     STAMPS, END,
 };
 
+/* A cabinet is named within its IDC; its hosts are the hosts whose
+ * cabinet_id is this cabinet, and they are in the cabinet's IDC. */
 static const res_field cabinet_fields[] = {
-    R("idc_id", "idcs", F_REQUIRED | F_LIST | F_SORT, "IDC", "所属机房"),
-    T("name", F_REQUIRED | F_SEARCH | F_SORT | F_LIST, 64, "Name", "机柜名称"),
+    R("idc_id", "idcs", F_REQUIRED | F_LIST | F_SORT | F_KEY, "IDC", "所属机房"),
+    T("name", F_REQUIRED | F_SEARCH | F_SORT | F_LIST | F_KEY, 64, "Name", "机柜名称"),
     T("description", F_SEARCH | F_LIST, 255, "Description", "描述"),
-    {"host_ids", FT_BACKREFS, 0, 0, 10000, "hosts", NULL, NULL, "cabinet_id", NULL, NULL, "Hosts", "服务器"},
+    {"host_ids", FT_BACKREFS, F_LIST, 0, 10000, "hosts", NULL, NULL, "cabinet_id", NULL, NULL, "idc_id", "Hosts",
+     "服务器"},
     STAMPS, END,
 };
 
 static const res_field group_fields[] = {
     T("name", F_REQUIRED | F_UNIQUE | F_SEARCH | F_SORT | F_LIST | F_KEY, 64, "Name", "组名"),
     T("description", F_SEARCH | F_LIST, 255, "Description", "描述"),
-    {"host_ids", FT_REFS, F_LIST, 0, 10000, "hosts", NULL, "host_group_members", "group_id", "host_id",
-     "host_id", "Hosts", "服务器"},
+    REFS("host_ids", "hosts", F_LIST, 10000, "host_group_members", "group_id", "host_id", "host_id", "Hosts",
+         "服务器"),
     STAMPS, END,
 };
 
-static const char *const code_sort_default = "sort_order";
+/* Editable code lists (asset types, asset statuses): hosts store the code. */
 static const res_field code_fields[] = {
-    T("code", F_REQUIRED | F_UNIQUE | F_SORT | F_LIST | F_KEY, 32, "Code", "代码"),
-    T("name_en", F_REQUIRED | F_LIST | F_SORT, 64, "English name", "英文名称"),
-    T("name_zh", F_REQUIRED | F_LIST | F_SORT, 64, "Chinese name", "中文名称"),
+    T("code", F_REQUIRED | F_UNIQUE | F_SEARCH | F_SORT | F_LIST | F_KEY, 32, "Code", "代码"),
+    T("name_en", F_REQUIRED | F_SEARCH | F_LIST | F_SORT, 64, "English name", "英文名称"),
+    T("name_zh", F_REQUIRED | F_SEARCH | F_LIST | F_SORT, 64, "Chinese name", "中文名称"),
     F("sort_order", FT_INT, F_SORT | F_LIST, 0, 10000, "Order", "排序"),
     STAMPS, END,
 };
@@ -84,15 +91,14 @@ static const res_field host_fields[] = {
     T("hostname", F_REQUIRED | F_UNIQUE | F_SEARCH | F_SORT | F_LIST | F_KEY, 253, "Hostname", "主机名"),
     F("ip", FT_IP, F_REQUIRED | F_SEARCH | F_SORT | F_LIST, 0, 0, "Management IP", "管理IP"),
     F("other_ips", FT_IPS, F_SEARCH, 0, 1000, "Other IPs", "其他IP"),
-    {"group_ids", FT_REFS, F_LIST, 0, 1000, "groups", NULL, "host_group_members", "host_id", "group_id",
-     "group_id", "Groups", "主机组"},
+    REFS("group_ids", "groups", F_LIST, 1000, "host_group_members", "host_id", "group_id", "group_id", "Groups",
+         "主机组"),
     R("idc_id", "idcs", F_LIST | F_SORT, "IDC", "机房"),
-    R("cabinet_id", "cabinets", F_SORT, "Cabinet", "机柜"),
+    {"cabinet_id", FT_REF, F_SORT | F_FILTER, 0, 0, "cabinets", NULL, NULL, NULL, NULL, NULL, "idc_id", "Cabinet",
+     "机柜"},
     T("asset_no", F_SEARCH | F_SORT, 64, "Asset number", "资产编号"),
-    {"asset_type", FT_CODE, F_FILTER | F_SORT | F_LIST, 0, 0, "asset-types", NULL, NULL, NULL, NULL, NULL,
-     "Asset type", "设备类型"},
-    {"asset_status", FT_CODE, F_FILTER | F_SORT | F_LIST, 0, 0, "asset-statuses", NULL, NULL, NULL, NULL,
-     NULL, "Status", "设备状态"},
+    CODE("asset_type", "asset-types", F_LIST, "Asset type", "设备类型"),
+    CODE("asset_status", "asset-statuses", F_LIST, "Status", "设备状态"),
     T("os", F_SEARCH | F_SORT, 128, "OS", "操作系统"),
     T("kernel", F_SEARCH, 128, "Kernel", "内核"),
     T("vendor", F_SEARCH | F_SORT, 64, "Vendor", "厂商"),
@@ -111,7 +117,7 @@ static const res_field host_fields[] = {
     F("ssh_port", FT_INT, 0, 1, 65535, "SSH port", "SSH端口"),
     F("tags", FT_TAGS, F_SEARCH, 0, 32, "Tags", "标签"),
     NOTE("memo", "Memo", "备注"),
-    {"source", FT_TEXT, F_READONLY | F_FILTER | F_SORT, 0, 16, NULL, NULL, NULL, NULL, NULL, NULL, "Source", "来源"},
+    T("source", F_READONLY | F_FILTER | F_SORT, 16, "Source", "来源"),
     /* Filled by the agent (docs/AGENT.md): online = seen within 3 intervals. */
     F("last_seen_at", FT_INT, F_READONLY | F_SORT | F_LIST, 0, 0, "Last report", "最后上报"),
     F("agent_interval", FT_INT, F_READONLY, 0, 0, "Report interval", "上报间隔"),
@@ -148,8 +154,7 @@ static const res_field project_fields[] = {
     T("config_path", 0, 512, "Config path", "配置路径"),
     R("product_id", "products", F_LIST | F_SORT, "Product line", "产品线"),
     R("owner_id", "owners", F_LIST, "Owner", "负责人"),
-    {"host_ids", FT_REFS, 0, 0, 10000, "hosts", NULL, "project_hosts", "project_id", "host_id", "host_id",
-     "Servers", "服务器"},
+    REFS("host_ids", "hosts", 0, 10000, "project_hosts", "project_id", "host_id", "host_id", "Servers", "服务器"),
     STAMPS, END,
 };
 
@@ -198,26 +203,43 @@ static const res_field nav_fields[] = {
     STAMPS, END,
 };
 
-#define RES(nm, tbl, obj, mod, disp, sort, en, zh, flds) \
-    {nm, tbl, obj, mod, disp, sort, NULL, false, false, en, zh, flds}
+/* RES(URL name, table, audit object, permission module, display field,
+ * default sort, scope, labels, fields); the FTS5 table is <table>_fts. */
+#define RES(nm, tbl, obj, mod, disp, sort, scope, en, zh, flds) \
+    {nm, tbl, obj, mod, disp, sort, tbl "_fts", scope, en, zh, flds, NULL}
 
-const resource res_owners = RES("owners", "owners", "owner", "apps", "name", "name", "Owners", "负责人", owner_fields);
-const resource res_idcs = RES("idcs", "idcs", "idc", "assets", "name", "name", "IDCs", "机房", idc_fields);
-const resource res_cabinets = RES("cabinets", "cabinets", "cabinet", "assets", "name", "name", "Cabinets", "机柜", cabinet_fields);
-const resource res_groups = RES("groups", "host_groups", "group", "assets", "name", "name", "Host groups", "主机组", group_fields);
-const resource res_asset_types = {"asset-types", "asset_types", "asset_type", "assets", "code", code_sort_default,
-                                         NULL, false, true, "Asset types", "设备类型", code_fields};
-const resource res_asset_statuses = {"asset-statuses", "asset_statuses", "asset_status", "assets", "code",
-                                            code_sort_default, NULL, false, true, "Asset statuses", "设备状态", code_fields};
-const resource res_credentials = RES("credentials", "credentials", "credential", "apps", "name", "name", "Credentials", "认证中心", credential_fields);
-const resource res_hosts = {"hosts", "hosts", "host", "assets", "hostname", "hostname", "hosts_fts", true, false,
-                                   "Hosts", "主机", host_fields};
-const resource res_products = RES("products", "products", "product", "apps", "name", "name", "Product lines", "产品线", product_fields);
-const resource res_projects = RES("projects", "projects", "project", "apps", "name", "name", "Projects", "项目", project_fields);
-const resource res_regions = RES("regions", "regions", "region", "apps", "name", "name", "Regions", "区域", region_fields);
-const resource res_branches = RES("branches", "branches", "branch", "apps", "name", "name", "Branches", "分支机构", branch_fields);
-const resource res_resources = RES("resources", "resources", "resource", "apps", "name", "code", "Resources", "资源", resource_fields);
-const resource res_nav = RES("nav-links", "nav_links", "nav_link", "assets", "name", "sort_order", "Navigation", "站点导航", nav_fields);
+/* A role limited to a group must not silently become unlimited when the
+ * group goes: deleting a group that roles are limited to is refused. */
+static const res_extref group_refs[] = {{"role_groups", "group_id", "roles"}, {NULL, NULL, NULL}};
+
+const resource res_owners = RES("owners", "owners", "owner", "apps", "name", "name", RES_SCOPE_NONE, "Owners",
+                                "负责人", owner_fields);
+const resource res_idcs = RES("idcs", "idcs", "idc", "assets", "name", "name", RES_SCOPE_NONE, "IDCs", "机房",
+                              idc_fields);
+const resource res_cabinets = RES("cabinets", "cabinets", "cabinet", "assets", "name", "name", RES_SCOPE_NONE,
+                                  "Cabinets", "机柜", cabinet_fields);
+const resource res_groups = {"groups", "host_groups", "group", "assets", "name", "name", "host_groups_fts",
+                              RES_SCOPE_GROUPS, "Host groups", "主机组", group_fields, group_refs};
+const resource res_asset_types = RES("asset-types", "asset_types", "asset_type", "assets", "code", "sort_order",
+                                     RES_SCOPE_NONE, "Asset types", "设备类型", code_fields);
+const resource res_asset_statuses = RES("asset-statuses", "asset_statuses", "asset_status", "assets", "code",
+                                        "sort_order", RES_SCOPE_NONE, "Asset statuses", "设备状态", code_fields);
+const resource res_credentials = RES("credentials", "credentials", "credential", "apps", "name", "name",
+                                     RES_SCOPE_NONE, "Credentials", "认证中心", credential_fields);
+const resource res_hosts = RES("hosts", "hosts", "host", "assets", "hostname", "hostname", RES_SCOPE_HOSTS,
+                               "Hosts", "主机", host_fields);
+const resource res_products = RES("products", "products", "product", "apps", "name", "name", RES_SCOPE_NONE,
+                                  "Product lines", "产品线", product_fields);
+const resource res_projects = RES("projects", "projects", "project", "apps", "name", "name", RES_SCOPE_NONE,
+                                  "Projects", "项目", project_fields);
+const resource res_regions = RES("regions", "regions", "region", "apps", "name", "name", RES_SCOPE_NONE,
+                                 "Regions", "区域", region_fields);
+const resource res_branches = RES("branches", "branches", "branch", "apps", "name", "name", RES_SCOPE_NONE,
+                                  "Branches", "分支机构", branch_fields);
+const resource res_resources = RES("resources", "resources", "resource", "apps", "name", "code", RES_SCOPE_NONE,
+                                   "Resources", "资源", resource_fields);
+const resource res_nav = RES("nav-links", "nav_links", "nav_link", "settings", "name", "sort_order",
+                             RES_SCOPE_NONE, "Navigation", "站点导航", nav_fields);
 
 const resource *const cmdb_resources[] = {
     &res_hosts, &res_groups, &res_idcs, &res_cabinets, &res_asset_types, &res_asset_statuses,

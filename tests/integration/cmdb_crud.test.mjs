@@ -68,7 +68,8 @@ for (const res of RESOURCES) {
     // PUT with only the required fields: absent fields keep their value
     // (docs/API.md), secrets included.
     const schema = (await admin.get(`${API}/schema`)).body[res];
-    const required = Object.fromEntries(schema.fields.filter((f) => f.required).map((f) => [f.name, body[f.name]]));
+    const now = { ...body, [field]: newValue };
+    const required = Object.fromEntries(schema.fields.filter((f) => f.required).map((f) => [f.name, now[f.name]]));
     const put = await admin.put(`${API}/${res}/${created.id}`, required);
     assertStatus(put, 200, `put ${res}`);
     assertShows(res, put.body, { ...body, [field]: newValue });
@@ -85,21 +86,23 @@ for (const res of RESOURCES) {
     assertError(await admin.patch(`${API}/${res}/${created.id}`, { [field]: 'x' }), 404, 'not_found');
 
     // Audit: one row per write, old → new.
-    const obj = schema.name === res ? null : null; void obj;
-    const object = (await admin.get(`${API}/schema`)).body[res].object;
+    const { object } = schema;
     const [ca] = await auditOf(admin, `${object}.create`, created.id);
     assert.ok(ca, `audit of ${res} create`);
     assert.equal(ca.result, 'ok');
     assert.equal(ca.username, 'admin');
     assert.deepEqual(ca.detail[field], { old: null, new: body[field] });
     const ups = await auditOf(admin, `${object}.update`, created.id);
-    assert.equal(ups.length, 3, 'patch, put, refused put');
+    assert.equal(ups.length, 4, 'patch, put, refused put, patch after delete');
+    assert.equal(ups.filter((u) => u.result === 'ok').length, 2);
     const patched = ups.find((u) => u.detail && u.detail[field] && u.detail[field].new === newValue);
     assert.ok(patched, `audit of the patch: ${JSON.stringify(ups)}`);
     assert.equal(patched.detail[field].old, body[field]);
     assert.ok(ups.some((u) => u.result === 'failed' && u.status === 400));
     const dels = await auditOf(admin, `${object}.delete`, created.id);
     assert.equal(dels.filter((x) => x.result === 'ok').length, 1);
+    const gone = dels.find((x) => x.result === 'ok');
+    assert.deepEqual(gone.detail[field], { old: newValue, new: null }, 'a delete records what was lost');
     for (const s of SECRETS[res] || []) {
       assert.deepEqual(ca.detail[s], { old: '***', new: '***' });
     }
@@ -228,7 +231,6 @@ test('deleting a row others refer to is refused with 409 naming them', async () 
   const res = await mk(admin, 'resources', sample('resources', d));
   const cases = [
     ['idcs', d.idc, /cabinets|hosts/],
-    ['cabinets', d.cabinet, /hosts/],
     ['owners', d.owner, /hosts|projects|resources|products|regions|branches/],
     ['credentials', d.credential, /hosts/],
     ['products', d.product, /projects/],
@@ -247,7 +249,12 @@ test('deleting a row others refer to is refused with 409 naming them', async () 
   const st = (await list(admin, `${API}/asset-statuses?per_page=200`)).items.find((t) => t.code === 'unused');
   assertError(await admin.del(`${API}/asset-statuses/${st.id}`), 409, 'conflict');
 
-  // Memberships go away with either side.
+  // Memberships go away with either side: a cabinet's hosts are released
+  // (they stay in the IDC), a group's hosts leave the group.
+  assertStatus(await admin.del(`${API}/cabinets/${d.cabinet}`), 200);
+  const released = (await admin.get(`${API}/hosts/${host.id}`)).body;
+  assert.equal(released.cabinet_id, null);
+  assert.equal(released.idc_id, d.idc);
   assertStatus(await admin.del(`${API}/groups/${d.group}`), 200);
   assert.deepEqual((await admin.get(`${API}/hosts/${host.id}`)).body.group_ids, []);
   assertStatus(await admin.del(`${API}/hosts/${d.host}`), 200);
@@ -260,7 +267,6 @@ test('deleting a row others refer to is refused with 409 naming them', async () 
   assertStatus(await admin.del(`${API}/projects/${proj.id}`), 200);
   assertStatus(await admin.del(`${API}/products/${d.product}`), 200);
   assertStatus(await admin.del(`${API}/hosts/${host.id}`), 200);
-  assertStatus(await admin.del(`${API}/cabinets/${d.cabinet}`), 200);
   assertStatus(await admin.del(`${API}/idcs/${d.idc}`), 200);
   assertStatus(await admin.del(`${API}/credentials/${d.credential}`), 200);
   assertStatus(await admin.del(`${API}/owners/${d.owner}`), 200);
@@ -285,6 +291,13 @@ test('bulk delete is all or nothing', async () => {
   for (const id of ids) assertError(await admin.get(`${API}/hosts/${id}`), 404, 'not_found');
   const [a] = await auditOf(admin, 'host.bulk_delete');
   assert.deepEqual(a.detail.ids, [...ids, used.id]);
+  assert.equal(a.detail.names.length, 4);
+  assert.ok(a.detail.names.every((n) => n.startsWith('bulk')));
+  // The same id twice is one delete.
+  const twice = await mk(admin, 'hosts', { hostname: uniq('bulk'), ip: '10.0.2.2' });
+  const t = await admin.post(`${API}/hosts/bulk-delete`, { ids: [twice.id, twice.id] });
+  assertStatus(t, 200);
+  assert.equal(t.body.deleted, 1);
   assertStatus(await admin.del(`${API}/idcs/${idc.id}`), 200);
 });
 

@@ -104,20 +104,24 @@ test('export → import round trip with Chinese text, commas, quotes, newlines a
   const tag = uniq('rt');
   const made = [];
   for (const body of roundTripHosts(tag)) made.push(await mk(admin, 'hosts', body));
-  const ids = made.map((h) => h.id).join(',');
-  for (const lang of ['zh', 'en']) {
+  // Chinese headers, English headers, and the Chinese file as Excel on a
+  // Chinese Windows saves it again (GB18030, no byte-order mark).
+  for (const variant of ['zh', 'en', 'gb18030']) {
+    const lang = variant === 'en' ? 'en' : 'zh';
+    const ids = made.map((h) => h.id).join(',');
     const exp = await admin.get(`${API}/hosts?format=csv&lang=${lang}&ids=${ids}`);
     assertStatus(exp, 200);
+    const file = variant === 'gb18030' ? gb18030(exp.text.replace(/^\uFEFF/, '')) : exp.text;
     assert.equal((await admin.post(`${API}/hosts/bulk-delete`, { ids: made.map((h) => h.id) })).status, 200);
-    const imp = await importCsv(admin, 'hosts', exp.text);
-    assertStatus(imp, 200, `import ${lang}`);
+    const imp = await importCsv(admin, 'hosts', file);
+    assertStatus(imp, 200, `import ${variant}`);
     assert.deepEqual(imp.body, { rows: 2, created: 2, updated: 0 });
     const back = (await listAll(admin, `${API}/hosts?q=${encodeURIComponent(tag)}`)).sort((x, y) => x.hostname.localeCompare(y.hostname));
     const want = roundTripHosts(tag).sort((x, y) => x.hostname.localeCompare(y.hostname));
-    assert.deepEqual(back.map(pick), want.map(pick), `round trip (${lang})`);
+    assert.deepEqual(back.map(pick), want.map(pick), `round trip (${variant})`);
     made.splice(0, made.length, ...back);
     // The same file again updates the same rows.
-    const again = await importCsv(admin, 'hosts', exp.text);
+    const again = await importCsv(admin, 'hosts', file);
     assert.deepEqual(again.body, { rows: 2, created: 0, updated: 2 });
     const back2 = (await listAll(admin, `${API}/hosts?q=${encodeURIComponent(tag)}`)).sort((x, y) => x.hostname.localeCompare(y.hostname));
     assert.deepEqual(back2.map(pick), want.map(pick));
@@ -125,6 +129,7 @@ test('export → import round trip with Chinese text, commas, quotes, newlines a
   const [a] = await auditOf(admin, 'host.import');
   assert.equal(a.result, 'ok');
   assert.equal(a.detail.updated, 2);
+  assert.deepEqual([...a.detail.rows].sort(), roundTripHosts(tag).map((h) => h.hostname).sort(), 'which rows');
 });
 
 test('import of a GB18030 file (Excel on Chinese Windows), without BOM, Excel-style dates', async () => {
@@ -198,6 +203,9 @@ test('import: headers, columns and file problems', async () => {
   assert.match(r.body.error.message, /colour/);
   r = await importCsv(admin, 'hosts', toCsv([['ip', 'memo'], ['10.0.0.1', 'x']]));
   assertError(r, 400, 'bad_request', 'hostname');
+  r = await importCsv(admin, 'hosts', toCsv([['hostname', 'ip', '管理IP'], [tag, '10.0.0.1', '10.0.0.2']]));
+  assertError(r, 400, 'bad_request', 'ip');
+  assert.match(r.body.error.message, /twice/);
   assertError(await importCsv(admin, 'hosts', ''), 400, 'bad_request');
   assertError(await importCsv(admin, 'hosts', '\uFEFF'), 400, 'bad_request');
   assertError(await importCsv(admin, 'hosts', 'hostname,ip\r\nx,10.0.0.1', 'application/json'), 415, 'unsupported_media_type');
@@ -230,6 +238,55 @@ test('import: headers, columns and file problems', async () => {
   const [d] = await listAll(admin, `${API}/hosts?q=${tag}-d`);
   assert.equal(d.memo, '新备注');
   assert.equal(d.ip, '10.60.0.4');
+});
+
+test('import looks names up: a cabinet within the row\'s IDC; ambiguous names are refused', async () => {
+  const tag = uniq('nm');
+  const i1 = await mk(admin, 'idcs', { code: `${tag}a`, name: `${tag}-一` });
+  const i2 = await mk(admin, 'idcs', { code: `${tag}b`, name: `${tag}-二` });
+  await mk(admin, 'cabinets', { idc_id: i1.id, name: 'C01' });
+  const c2 = await mk(admin, 'cabinets', { idc_id: i2.id, name: 'C01' });
+  // The cabinet column comes first; the IDC after it still decides.
+  let r = await importCsv(admin, 'hosts', toCsv([['机柜', 'hostname', 'ip', '机房'], ['C01', `${tag}-h`, '10.70.0.1', `${tag}-二`]]));
+  assertStatus(r, 200);
+  const [h] = await listAll(admin, `${API}/hosts?q=${tag}-h`);
+  assert.equal(h.cabinet_id, c2.id);
+  assert.equal(h.idc_id, i2.id);
+  // Without the IDC, "C01" could be either.
+  r = await importCsv(admin, 'hosts', toCsv([['hostname', 'ip', 'cabinet'], [`${tag}-x`, '10.70.0.2', 'C01']]));
+  assertError(r, 400, 'bad_request');
+  assert.equal(r.body.rows[0].field, 'cabinet_id');
+  assert.match(r.body.rows[0].message, /several/);
+  // A cabinet that is not in the row's IDC.
+  r = await importCsv(admin, 'hosts', toCsv([['hostname', 'ip', 'cabinet', 'idc'], [`${tag}-y`, '10.70.0.3', 'A-01 机柜', `${tag}-一`]]));
+  assertError(r, 400, 'bad_request');
+  assert.equal(r.body.rows[0].field, 'cabinet_id');
+  // The export of such hosts imports back to the same cabinets.
+  const exp = await admin.get(`${API}/hosts?format=csv&ids=${h.id}`);
+  assert.equal((await admin.del(`${API}/hosts/${h.id}`)).status, 200);
+  r = await importCsv(admin, 'hosts', exp.text);
+  assertStatus(r, 200);
+  const [back] = await listAll(admin, `${API}/hosts?q=${tag}-h`);
+  assert.equal(back.cabinet_id, c2.id);
+});
+
+test('long lists: a group of 300 hosts goes out and comes back whole', async () => {
+  const tag = uniq('big');
+  const rows = [['hostname', 'ip']];
+  for (let i = 0; i < 300; i++) rows.push([`${tag}-主机-${String(i).padStart(3, '0')}.example.com`, `10.80.${i >> 8}.${i & 255}`]);
+  let r = await importCsv(admin, 'hosts', toCsv(rows));
+  assertStatus(r, 200);
+  assert.equal(r.body.created, 300);
+  const ids = (await listAll(admin, `${API}/hosts?q=${tag}`)).map((h) => h.id).sort((a, b) => a - b);
+  const g = await mk(admin, 'groups', { name: `${tag}-组`, host_ids: ids });
+  const exp = await admin.get(`${API}/groups?format=csv&lang=zh&ids=${g.id}`);
+  assert.ok(Buffer.byteLength(exp.text) > 8192, 'longer than any fixed cell buffer');
+  assertStatus(await admin.del(`${API}/groups/${g.id}`), 200);
+  r = await importCsv(admin, 'groups', exp.text);
+  assertStatus(r, 200);
+  const [back] = await listAll(admin, `${API}/groups?q=${encodeURIComponent(`${tag}-组`)}`);
+  assert.deepEqual([...back.host_ids].sort((a, b) => a - b), ids);
+  assertStatus(await admin.post(`${API}/hosts/bulk-delete`, { ids }), 200);
 });
 
 test('import of other resources: IDCs by Chinese headers, resources with dates and amounts', async () => {

@@ -110,7 +110,7 @@ test('the audit log shows *** for secrets and never the values', async () => {
   assert.ok(rows.length >= 5);
   const pwChange = rows.find((x) => x.result === 'ok' && x.detail && x.detail.password);
   assert.deepEqual(pwChange.detail.password, { old: '***', new: '***' });
-  const [cr] = await auditOf(admin, 'credential.create');
+  const cr = (await auditOf(admin, 'credential.create')).find((x) => x.result === 'ok');
   assert.deepEqual(cr.detail.password, { old: '***', new: '***' });
   assert.deepEqual(cr.detail.private_key, { old: '***', new: '***' });
   assert.deepEqual(cr.detail.name, { old: null, new: '生产 root' });

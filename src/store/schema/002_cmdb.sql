@@ -6,10 +6,12 @@
 -- that every described column exists).
 --
 -- References: deleting a row that others still reference is refused
--- (RESTRICT) with a message naming what refers to it, except membership
--- links (hosts in groups, servers of projects), which simply go away.
--- search_text holds the lower-cased searchable fields of a row, written by
--- the resource layer; hosts are searched through a trigram index on it.
+-- (RESTRICT) with a message naming what refers to it, except memberships
+-- (hosts in groups and cabinets, servers of projects), which simply go away.
+-- search_text holds the lower-cased searchable fields of a row, one per
+-- line, written by the resource layer; every table is searched through a
+-- trigram index on it (the last section). A host's cabinet is in the host's
+-- IDC (the resource layer keeps them in step).
 -- Lines between "-- @sqlite" / "-- @postgresql" and "-- @all" run only on
 -- that backend.
 
@@ -19,16 +21,35 @@ CREATE TABLE asset_types (
     name_en TEXT NOT NULL,
     name_zh TEXT NOT NULL,
     sort_order BIGINT NOT NULL DEFAULT 0,
+    search_text TEXT NOT NULL DEFAULT '',
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-INSERT INTO asset_types (code, name_en, name_zh, sort_order, created_at, updated_at) VALUES
-    ('physical', 'Physical server', '物理机', 1, 0, 0),
-    ('vm', 'Virtual machine', '虚拟机', 2, 0, 0),
-    ('container', 'Container', '容器', 3, 0, 0),
-    ('network', 'Network device', '网络设备', 4, 0, 0),
-    ('security', 'Security device', '安全设备', 5, 0, 0),
-    ('other', 'Other', '其他', 6, 0, 0);
+INSERT INTO asset_types (code, name_en, name_zh, sort_order, search_text, created_at, updated_at) VALUES
+    ('physical', 'Physical server', '物理机', 1, 'physical
+physical server
+物理机
+', 0, 0),
+    ('vm', 'Virtual machine', '虚拟机', 2, 'vm
+virtual machine
+虚拟机
+', 0, 0),
+    ('container', 'Container', '容器', 3, 'container
+container
+容器
+', 0, 0),
+    ('network', 'Network device', '网络设备', 4, 'network
+network device
+网络设备
+', 0, 0),
+    ('security', 'Security device', '安全设备', 5, 'security
+security device
+安全设备
+', 0, 0),
+    ('other', 'Other', '其他', 6, 'other
+other
+其他
+', 0, 0);
 
 CREATE TABLE asset_statuses (
     id @ID@,
@@ -36,14 +57,27 @@ CREATE TABLE asset_statuses (
     name_en TEXT NOT NULL,
     name_zh TEXT NOT NULL,
     sort_order BIGINT NOT NULL DEFAULT 0,
+    search_text TEXT NOT NULL DEFAULT '',
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-INSERT INTO asset_statuses (code, name_en, name_zh, sort_order, created_at, updated_at) VALUES
-    ('in_use', 'In use', '使用中', 1, 0, 0),
-    ('unused', 'Unused', '未使用', 2, 0, 0),
-    ('faulty', 'Faulty', '故障', 3, 0, 0),
-    ('other', 'Other', '其他', 4, 0, 0);
+INSERT INTO asset_statuses (code, name_en, name_zh, sort_order, search_text, created_at, updated_at) VALUES
+    ('in_use', 'In use', '使用中', 1, 'in_use
+in use
+使用中
+', 0, 0),
+    ('unused', 'Unused', '未使用', 2, 'unused
+unused
+未使用
+', 0, 0),
+    ('faulty', 'Faulty', '故障', 3, 'faulty
+faulty
+故障
+', 0, 0),
+    ('other', 'Other', '其他', 4, 'other
+other
+其他
+', 0, 0);
 
 CREATE TABLE owners (
     id @ID@,
@@ -104,7 +138,7 @@ CREATE TABLE hosts (
     ip TEXT NOT NULL,
     other_ips TEXT NOT NULL DEFAULT '',
     idc_id BIGINT REFERENCES idcs(id) ON DELETE RESTRICT,
-    cabinet_id BIGINT REFERENCES cabinets(id) ON DELETE RESTRICT,
+    cabinet_id BIGINT REFERENCES cabinets(id) ON DELETE SET NULL,
     asset_no TEXT NOT NULL DEFAULT '',
     asset_type TEXT NOT NULL DEFAULT 'other' REFERENCES asset_types(code) ON UPDATE CASCADE ON DELETE RESTRICT,
     asset_status TEXT NOT NULL DEFAULT 'in_use' REFERENCES asset_statuses(code) ON UPDATE CASCADE ON DELETE RESTRICT,
@@ -241,9 +275,79 @@ CREATE TABLE nav_links (
     updated_at BIGINT NOT NULL
 );
 
--- Host search: a trigram index over search_text, so that any substring of
--- three or more characters (Chinese included) is found without a scan.
+-- Search: a trigram index over search_text of every table, so that any
+-- substring of three or more characters (Chinese included) is found without
+-- reading every row. SQLite: an FTS5 table <table>_fts (external content,
+-- kept in step by triggers) that the list query MATCHes; PostgreSQL: a GIN
+-- pg_trgm index that serves the LIKE directly. Shorter queries have no
+-- trigram to look up and use LIKE on both.
 -- @sqlite
+CREATE VIRTUAL TABLE asset_types_fts USING fts5(search_text, content='asset_types', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER asset_types_fts_insert AFTER INSERT ON asset_types BEGIN
+    INSERT INTO asset_types_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER asset_types_fts_delete AFTER DELETE ON asset_types BEGIN
+    INSERT INTO asset_types_fts (asset_types_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER asset_types_fts_update AFTER UPDATE OF search_text ON asset_types BEGIN
+    INSERT INTO asset_types_fts (asset_types_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO asset_types_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE asset_statuses_fts USING fts5(search_text, content='asset_statuses', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER asset_statuses_fts_insert AFTER INSERT ON asset_statuses BEGIN
+    INSERT INTO asset_statuses_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER asset_statuses_fts_delete AFTER DELETE ON asset_statuses BEGIN
+    INSERT INTO asset_statuses_fts (asset_statuses_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER asset_statuses_fts_update AFTER UPDATE OF search_text ON asset_statuses BEGIN
+    INSERT INTO asset_statuses_fts (asset_statuses_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO asset_statuses_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE owners_fts USING fts5(search_text, content='owners', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER owners_fts_insert AFTER INSERT ON owners BEGIN
+    INSERT INTO owners_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER owners_fts_delete AFTER DELETE ON owners BEGIN
+    INSERT INTO owners_fts (owners_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER owners_fts_update AFTER UPDATE OF search_text ON owners BEGIN
+    INSERT INTO owners_fts (owners_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO owners_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE idcs_fts USING fts5(search_text, content='idcs', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER idcs_fts_insert AFTER INSERT ON idcs BEGIN
+    INSERT INTO idcs_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER idcs_fts_delete AFTER DELETE ON idcs BEGIN
+    INSERT INTO idcs_fts (idcs_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER idcs_fts_update AFTER UPDATE OF search_text ON idcs BEGIN
+    INSERT INTO idcs_fts (idcs_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO idcs_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE cabinets_fts USING fts5(search_text, content='cabinets', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER cabinets_fts_insert AFTER INSERT ON cabinets BEGIN
+    INSERT INTO cabinets_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER cabinets_fts_delete AFTER DELETE ON cabinets BEGIN
+    INSERT INTO cabinets_fts (cabinets_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER cabinets_fts_update AFTER UPDATE OF search_text ON cabinets BEGIN
+    INSERT INTO cabinets_fts (cabinets_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO cabinets_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE credentials_fts USING fts5(search_text, content='credentials', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER credentials_fts_insert AFTER INSERT ON credentials BEGIN
+    INSERT INTO credentials_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER credentials_fts_delete AFTER DELETE ON credentials BEGIN
+    INSERT INTO credentials_fts (credentials_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER credentials_fts_update AFTER UPDATE OF search_text ON credentials BEGIN
+    INSERT INTO credentials_fts (credentials_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO credentials_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
 CREATE VIRTUAL TABLE hosts_fts USING fts5(search_text, content='hosts', content_rowid='id', tokenize='trigram');
 CREATE TRIGGER hosts_fts_insert AFTER INSERT ON hosts BEGIN
     INSERT INTO hosts_fts (rowid, search_text) VALUES (new.id, new.search_text);
@@ -255,7 +359,103 @@ CREATE TRIGGER hosts_fts_update AFTER UPDATE OF search_text ON hosts BEGIN
     INSERT INTO hosts_fts (hosts_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
     INSERT INTO hosts_fts (rowid, search_text) VALUES (new.id, new.search_text);
 END;
+CREATE VIRTUAL TABLE host_groups_fts USING fts5(search_text, content='host_groups', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER host_groups_fts_insert AFTER INSERT ON host_groups BEGIN
+    INSERT INTO host_groups_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER host_groups_fts_delete AFTER DELETE ON host_groups BEGIN
+    INSERT INTO host_groups_fts (host_groups_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER host_groups_fts_update AFTER UPDATE OF search_text ON host_groups BEGIN
+    INSERT INTO host_groups_fts (host_groups_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO host_groups_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE products_fts USING fts5(search_text, content='products', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+    INSERT INTO products_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+    INSERT INTO products_fts (products_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER products_fts_update AFTER UPDATE OF search_text ON products BEGIN
+    INSERT INTO products_fts (products_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO products_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE projects_fts USING fts5(search_text, content='projects', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER projects_fts_insert AFTER INSERT ON projects BEGIN
+    INSERT INTO projects_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER projects_fts_delete AFTER DELETE ON projects BEGIN
+    INSERT INTO projects_fts (projects_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER projects_fts_update AFTER UPDATE OF search_text ON projects BEGIN
+    INSERT INTO projects_fts (projects_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO projects_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE regions_fts USING fts5(search_text, content='regions', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER regions_fts_insert AFTER INSERT ON regions BEGIN
+    INSERT INTO regions_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER regions_fts_delete AFTER DELETE ON regions BEGIN
+    INSERT INTO regions_fts (regions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER regions_fts_update AFTER UPDATE OF search_text ON regions BEGIN
+    INSERT INTO regions_fts (regions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO regions_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE branches_fts USING fts5(search_text, content='branches', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER branches_fts_insert AFTER INSERT ON branches BEGIN
+    INSERT INTO branches_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER branches_fts_delete AFTER DELETE ON branches BEGIN
+    INSERT INTO branches_fts (branches_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER branches_fts_update AFTER UPDATE OF search_text ON branches BEGIN
+    INSERT INTO branches_fts (branches_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO branches_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE resources_fts USING fts5(search_text, content='resources', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER resources_fts_insert AFTER INSERT ON resources BEGIN
+    INSERT INTO resources_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER resources_fts_delete AFTER DELETE ON resources BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER resources_fts_update AFTER UPDATE OF search_text ON resources BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO resources_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE VIRTUAL TABLE nav_links_fts USING fts5(search_text, content='nav_links', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER nav_links_fts_insert AFTER INSERT ON nav_links BEGIN
+    INSERT INTO nav_links_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER nav_links_fts_delete AFTER DELETE ON nav_links BEGIN
+    INSERT INTO nav_links_fts (nav_links_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER nav_links_fts_update AFTER UPDATE OF search_text ON nav_links BEGIN
+    INSERT INTO nav_links_fts (nav_links_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO nav_links_fts (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+INSERT INTO asset_types_fts (asset_types_fts) VALUES ('rebuild');
+INSERT INTO asset_statuses_fts (asset_statuses_fts) VALUES ('rebuild');
 -- @postgresql
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX asset_types_search_trgm ON asset_types USING gin (search_text gin_trgm_ops);
+CREATE INDEX asset_statuses_search_trgm ON asset_statuses USING gin (search_text gin_trgm_ops);
+CREATE INDEX owners_search_trgm ON owners USING gin (search_text gin_trgm_ops);
+CREATE INDEX idcs_search_trgm ON idcs USING gin (search_text gin_trgm_ops);
+CREATE INDEX cabinets_search_trgm ON cabinets USING gin (search_text gin_trgm_ops);
+CREATE INDEX credentials_search_trgm ON credentials USING gin (search_text gin_trgm_ops);
 CREATE INDEX hosts_search_trgm ON hosts USING gin (search_text gin_trgm_ops);
+CREATE INDEX host_groups_search_trgm ON host_groups USING gin (search_text gin_trgm_ops);
+CREATE INDEX products_search_trgm ON products USING gin (search_text gin_trgm_ops);
+CREATE INDEX projects_search_trgm ON projects USING gin (search_text gin_trgm_ops);
+CREATE INDEX regions_search_trgm ON regions USING gin (search_text gin_trgm_ops);
+CREATE INDEX branches_search_trgm ON branches USING gin (search_text gin_trgm_ops);
+CREATE INDEX resources_search_trgm ON resources USING gin (search_text gin_trgm_ops);
+CREATE INDEX nav_links_search_trgm ON nav_links USING gin (search_text gin_trgm_ops);
 -- @all
+-- Groups made before this migration get their search text.
+UPDATE host_groups SET search_text = lower(name || '
+' || description || '
+');
