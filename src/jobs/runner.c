@@ -166,27 +166,15 @@ static const char *status_of(int rc, int exit_code)
     }
 }
 
-/* The command that runs an uploaded script with its arguments, each quoted. */
-static char *script_command(job_run *j, const char *path)
+/* The library script's interpreter, one of a fixed list (sh by default). */
+static const char *script_interpreter(const job_run *j)
 {
     const char *interp = json_string_value(json_object_get(j->spec, "interpreter"));
     static const char *const allowed[] = {"sh", "bash", "python3", "perl", NULL};
-    const char *use = "sh";
     for (const char *const *a = allowed; *a; a++)
         if (interp && strcmp(interp, *a) == 0)
-            use = *a;
-    sbuf cmd = SBUF_INIT;
-    char *qp = sshx_quote(path);
-    sbuf_printf(&cmd, "%s %s", use, qp ? qp : "''");
-    free(qp);
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(j->spec, "args"), i, a) {
-        char *q = sshx_quote(json_string_value(a));
-        sbuf_printf(&cmd, " %s", q ? q : "''");
-        free(q);
-    }
-    return sbuf_steal(&cmd);
+            return *a;
+    return "sh";
 }
 
 static void run_work(job_run *j, int64_t host, sshx_session *s)
@@ -200,40 +188,27 @@ static void run_work(job_run *j, int64_t host, sshx_session *s)
         rc = sshx_exec(s, json_string_value(json_object_get(j->spec, "command")), NULL, 0, timeout, MAX_OUTPUT,
                        &j->cancel, on_output, &oc, &res);
     } else if (strcmp(j->kind, "script") == 0) {
-        unsigned char rnd[8];
-        char hex[17], path[96];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        snprintf(path, sizeof path, "/tmp/cairn-job%lld-%s", (long long)j->id, hex);
-        rc = sshx_upload(s, path, j->payload, j->payload_len, 0700);
-        char *cmd = rc == SSHX_OK ? script_command(j, path) : NULL;
-        if (rc == SSHX_OK && cmd)
-            rc = sshx_exec(s, cmd, NULL, 0, timeout, MAX_OUTPUT, &j->cancel, on_output, &oc, &res);
-        free(cmd);
-        /* Remove the script whatever happened (best effort). */
-        char *qp = sshx_quote(path), rm[160];
-        snprintf(rm, sizeof rm, "rm -f %s", qp ? qp : "/nonexistent");
-        free(qp);
-        sshx_result gone = {0};
-        sshx_exec(s, rm, NULL, 0, 30, 4096, NULL, NULL, NULL, &gone);
-        sshx_result_free(&gone);
-    } else { /* file */
+        /* Uploaded under an unguessable name, each argument quoted on its own,
+         * removed whatever happens (sshx_run_script). */
+        json_t *args = json_object_get(j->spec, "args");
+        size_t nargs = json_array_size(args);
+        const char **argv = calloc(nargs + 1, sizeof *argv);
+        for (size_t i = 0; argv && i < nargs; i++)
+            argv[i] = json_string_value(json_array_get(args, i));
+        rc = argv ? sshx_run_script(s, script_interpreter(j), j->payload, j->payload_len, argv, nargs, timeout,
+                                    MAX_OUTPUT, &j->cancel, on_output, &oc, &res)
+                  : SSHX_LOCAL;
+        free(argv);
+    } else { /* file: written to a temporary name, checked, then renamed into place */
         json_t *f = json_object_get(j->spec, "file");
         const char *path = json_string_value(json_object_get(f, "path"));
         int mode = (int)strtol(json_string_value(json_object_get(f, "mode")), NULL, 8);
         char remote[65] = "";
-        rc = sshx_upload(s, path, j->payload, j->payload_len, mode);
-        if (rc == SSHX_OK)
-            rc = sshx_remote_sha256(s, path, remote);
-        const char *want = json_string_value(json_object_get(f, "sha256"));
-        if (rc == SSHX_OK && strcmp(remote, want) != 0)
-            snprintf(error, sizeof error, "checksum mismatch: sent %s, host has %s", want, remote);
-        else if (rc == SSHX_OK)
-            snprintf(error, sizeof error, "%s", "");
-        res.exit_code = rc == SSHX_OK && !error[0] ? 0 : 1;
-        if (rc == SSHX_OK && !error[0]) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "%s written, sha256 %s verified\n", path, remote);
+        rc = sshx_upload_verified(s, path, j->payload, j->payload_len, mode, remote);
+        res.exit_code = rc == SSHX_OK ? 0 : 1;
+        if (rc == SSHX_OK) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "%.1024s written, sha256 %s verified\n", path, remote);
             runner_output(j, host, 1, msg, strlen(msg));
             res.out = strdup(msg);
             res.out_len = res.out ? strlen(msg) : 0;
