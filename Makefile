@@ -125,7 +125,8 @@ bench: deps all
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
-	  --suppress=missingIncludeSystem -Isrc src
+	  --suppress=missingIncludeSystem --suppress=missingInclude -Isrc -Ibuild/gen \
+	  --include=/usr/include/jansson.h -D__GNUC__ src
 	clang-tidy --quiet $(LIB_SRC) $(MAIN_SRC) -- $(BASEFLAGS)
 
 clean:

@@ -29,7 +29,7 @@ static void family(sbuf *o, const char *name, const char *type, const char *help
 
 static void label_value(sbuf *o, const char *v)
 {
-    for (; *v; v++) {
+    for (; v && *v; v++) {
         if (*v == '\\' || *v == '"')
             sbuf_putc(o, '\\'), sbuf_putc(o, *v);
         else if (*v == '\n')
