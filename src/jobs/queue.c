@@ -14,6 +14,7 @@
 #include "common/secret.h"
 #include "common/util.h"
 #include "jobs/runner.h"
+#include "jobs/sshpool.h"
 #include "jobs/stream.h"
 
 #include <pthread.h>
@@ -136,6 +137,7 @@ static void *dispatcher(void *p)
             jobs_recover(q.app);
             renew_leases();
             stream_sweep();
+            sshpool_sweep(false);
             last_maint = util_now();
         }
         pthread_mutex_lock(&q.mu);
@@ -223,6 +225,7 @@ void jobs_stop(int timeout_ms)
     reap();
     pthread_mutex_unlock(&q.mu);
     runner_shutdown();
+    sshpool_sweep(true);
     /* Anything of ours still marked running did not finish: interrupted. */
     db_conn *c = db_acquire(q.app->db);
     db_exec(c, "UPDATE jobs SET lease_until = 0 WHERE lease_owner = $1 AND status = 'running'",

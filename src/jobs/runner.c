@@ -7,6 +7,7 @@
 #include "common/vault.h"
 #include "common/workq.h"
 #include "exec/sshx.h"
+#include "jobs/sshpool.h"
 #include "store/db.h"
 
 #include <sodium.h>
@@ -106,7 +107,7 @@ static json_t *load_target(job_run *j, int64_t host, char *error, size_t cap)
     json_t *row = NULL;
     db_conn *c = db_acquire(j->app->db);
     int rc = db_query_one(c, "SELECT h.ip, h.ssh_port, h.credential_id, cr.username, cr.port, cr.password, "
-                             "cr.private_key, cr.passphrase, k.fingerprint FROM hosts h "
+                             "cr.private_key, cr.passphrase, cr.updated_at AS cred_version, k.fingerprint FROM hosts h "
                              "LEFT JOIN credentials cr ON cr.id = h.credential_id "
                              "LEFT JOIN host_keys k ON k.host_id = h.id WHERE h.id = $1",
                           DB_ARGS(DB_INT(host)), &row);
@@ -177,7 +178,9 @@ static const char *script_interpreter(const job_run *j)
     return "sh";
 }
 
-static void run_work(job_run *j, int64_t host, sshx_session *s)
+/* Do the job's work on one host over s and write its result. Returns the
+ * sshx status (SSHX_OK when the session is still fit for reuse). */
+static int run_work(job_run *j, int64_t host, sshx_session *s)
 {
     sshx_result res = {0};
     out_ctx oc = {j, host};
@@ -220,6 +223,7 @@ static void run_work(job_run *j, int64_t host, sshx_session *s)
                      rc == SSHX_OK || rc == SSHX_TIMEOUT ? res.exit_code : -1, res.out, res.out_len, res.err,
                      res.err_len, error, -1, res.truncated);
     sshx_result_free(&res);
+    return rc;
 }
 
 static void host_task_run(void *p)
@@ -256,13 +260,38 @@ static void host_task_run(void *p)
         .known_fingerprint = known,
         .connect_timeout_s = 10,
     };
-    int rc = sshx_connect(&tg, &s);
-    note_host_key(j, host, known, sshx_fingerprint(s), rc == SSHX_HOSTKEY_CHANGED);
+    /* Reuse an idle session to the same host with the same credential and
+     * key when there is one and it still answers; else connect. */
+    char pkey[1024];
+    snprintf(pkey, sizeof pkey, "%lld|%s|%d|%s|%lld|%s", (long long)host, tg.host ? tg.host : "", tg.port,
+             tg.user ? tg.user : "", (long long)json_integer_value(json_object_get(row, "cred_version")),
+             known ? known : "");
+    int rc = SSHX_CONNECT;
+    if ((s = sshpool_get(pkey))) {
+        sshx_result probe = {0};
+        rc = sshx_exec(s, "true", NULL, 0, 10, 1024, &j->cancel, NULL, NULL, &probe);
+        sshx_result_free(&probe);
+        if (rc != SSHX_OK) {
+            sshx_close(s);
+            s = NULL;
+        }
+    }
+    if (!s) {
+        rc = sshx_connect(&tg, &s);
+        note_host_key(j, host, known, sshx_fingerprint(s), rc == SSHX_HOSTKEY_CHANGED);
+        if (rc == SSHX_OK && !known) /* the key is pinned now: key the pool by it */
+            snprintf(pkey, sizeof pkey, "%lld|%s|%d|%s|%lld|%s", (long long)host, tg.host ? tg.host : "", tg.port,
+                     tg.user ? tg.user : "", (long long)json_integer_value(json_object_get(row, "cred_version")),
+                     sshx_fingerprint(s));
+    }
     if (rc != SSHX_OK) {
         runner_host_done(j, host, "unreachable", -1, NULL, 0, NULL, 0, sshx_error(s), -1, false);
         goto done;
     }
-    run_work(j, host, s);
+    if (run_work(j, host, s) == SSHX_OK) {
+        sshpool_put(pkey, s);
+        s = NULL;
+    }
 done:
     sshx_close(s);
     wipe(pw);
