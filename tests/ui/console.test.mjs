@@ -98,7 +98,7 @@ step('admin signs in and sees the dashboard and the whole menu', async () => {
   const health = await (await fetch(`${server.url}/api/v1/health`)).json();
   await page.waitForFunction(() => document.querySelector('#health-status .info-box-number').textContent === 'Healthy');
   assert.equal(await page.textContent('#health-version .info-box-number'), health.version);
-  assert.deepEqual(await menuTexts(page), ['Dashboard', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log', 'Settings']);
+  assert.deepEqual(await menuTexts(page), ['Navigation', 'Dashboard', 'Assets', 'Hosts', 'Host groups', 'IDCs', 'Cabinets', 'Asset types', 'Asset statuses', 'Applications', 'Product lines', 'Projects', 'Owners', 'Credentials', 'Regions', 'Branches', 'Resources', 'Tasks', 'Run', 'Jobs', 'Library', 'Scheduled tasks', 'Monitoring', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log', 'Settings', 'Agents']);
   assert.ok((await page.textContent('#user-name')).trim().length > 0, 'user menu names the user');
   // Font Awesome's webfont really loaded (no empty squares for icons).
   const faLoaded = await page.evaluate(async () => {
@@ -323,10 +323,10 @@ step('the restricted user sees only the menus and buttons the role allows', asyn
   assert.ok(alicePassword, 'password from the reset test');
   await logout();
   await login(page, server.url, USER, alicePassword);
-  await pageReady(page, 'dashboard');
+  await pageReady(page, 'home');
   assert.equal(await page.textContent('#user-name'), XSS_NAME);
   assert.equal(await page.locator('#xss-probe').count(), 0);
-  assert.deepEqual(await menuTexts(page), ['Dashboard', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log']);
+  assert.deepEqual(await menuTexts(page), ['Navigation', 'Dashboard', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log']);
   assert.equal(await page.locator('#sidebar-menu a[href="#/settings"]').count(), 0);
 
   await go('users');
@@ -356,7 +356,7 @@ step('language switch: Chinese labels, remembered after reload, and back', async
   await page.click('#lang-toggle');
   await page.locator('#lang-menu [data-lang="zh-CN"]').click();
   await page.waitForFunction(() => document.documentElement.lang === 'zh-CN' && document.querySelector('#page[data-ready="1"]'));
-  assert.deepEqual(await menuTexts(page), ['仪表盘', '用户管理', '用户', '角色', 'API 令牌', '审计日志']);
+  assert.deepEqual(await menuTexts(page), ['站点导航', '仪表盘', '用户管理', '用户', '角色', 'API 令牌', '审计日志']);
   assert.equal(await page.textContent('#page-title'), '用户');
   await tableDrawn(page, '#users-table');
   assert.match(await page.textContent('#users-table thead'), /用户名/);
@@ -370,7 +370,7 @@ step('language switch: Chinese labels, remembered after reload, and back', async
   await page.click('#lang-toggle');
   await page.locator('#lang-menu [data-lang="en"]').click();
   await page.waitForFunction(() => document.documentElement.lang === 'en');
-  assert.deepEqual(await menuTexts(page), ['Dashboard', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log']);
+  assert.deepEqual(await menuTexts(page), ['Navigation', 'Dashboard', 'Users', 'Users', 'Roles', 'API tokens', 'Audit log']);
 });
 
 step('audit log lists the earlier actions, filters and expands', async () => {
@@ -452,7 +452,7 @@ step('the user changes the password; the old one stops working', async () => {
   await page.click('#login-submit');
   await page.locator('#login-error').waitFor({ state: 'visible' });
   await login(page, server.url, USER, 'alice-New-Pa55');
-  await pageReady(page, 'dashboard');
+  await pageReady(page, 'home');
 });
 
 test('a Chinese browser gets the Chinese console by default', async () => {
@@ -463,8 +463,10 @@ test('a Chinese browser gets the Chinese console by default', async () => {
     assert.equal((await zh.page.textContent('#login-submit')).trim(), '登录');
     assert.equal(await zh.page.getAttribute('#login-username', 'placeholder'), '用户名');
     await login(zh.page, server.url, 'admin', server.adminPassword);
+    await pageReady(zh.page, 'home');
+    assert.deepEqual((await menuTexts(zh.page)).slice(0, 3), ['站点导航', '仪表盘', '资产管理']);
+    await zh.page.goto(`${server.url}/#/dashboard`);
     await pageReady(zh.page, 'dashboard');
-    assert.deepEqual((await menuTexts(zh.page)).slice(0, 2), ['仪表盘', '用户管理']);
     await zh.page.waitForFunction(() => document.querySelector('#health-status .info-box-number').textContent === '正常');
     await screenshot(zh.page, '13-dashboard-zh-CN');
     assert.deepEqual(zh.problems, []);

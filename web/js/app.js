@@ -3,7 +3,9 @@
 // password, logout) and routes hash URLs (#/users …) to one ES module per
 // page under ./pages/. Each page module exports
 //   mount(root, ctx) -> optional cleanup function
-// where ctx = { me, can, signal } (signal aborts when the page is left).
+// where ctx = { me, can, signal, name, args, route } (signal aborts when the
+// page is left; args = the path after the name, #/hosts/12 -> ['12'];
+// route = the ROUTES entry).
 
 import { t, initI18n, setLang, lang, LANGS, applyI18n } from './i18n.js';
 import { get, post, refreshMe, currentUser, can, redirectToLogin } from './api.js';
@@ -11,14 +13,39 @@ import { el, icon, clear, modal, field, toast, fieldError } from './ui.js';
 
 /* Routes: hash -> page module, title key, permission (null = any user). */
 const ROUTES = {
+  home: { module: './pages/home.js', title: 'nav.home', perm: null },
   dashboard: { module: './pages/dashboard.js', title: 'menu.dashboard', perm: null },
+  // CMDB (assets) and applications: #/hosts/ID is the host's page; the other
+  // resources share one schema-driven page (`resource` = API resource name).
+  hosts: { module: './pages/assets.js', title: 'nav.hosts', perm: 'assets:view', parent: 'nav.assets' },
+  groups: { module: './pages/resource.js', resource: 'groups', title: 'nav.groups', perm: 'assets:view', parent: 'nav.assets' },
+  idcs: { module: './pages/resource.js', resource: 'idcs', title: 'nav.idcs', perm: 'assets:view', parent: 'nav.assets' },
+  cabinets: { module: './pages/resource.js', resource: 'cabinets', title: 'nav.cabinets', perm: 'assets:view', parent: 'nav.assets' },
+  'asset-types': { module: './pages/resource.js', resource: 'asset-types', title: 'nav.asset_types', perm: 'assets:view', parent: 'nav.assets' },
+  'asset-statuses': { module: './pages/resource.js', resource: 'asset-statuses', title: 'nav.asset_statuses', perm: 'assets:view', parent: 'nav.assets' },
+  products: { module: './pages/resource.js', resource: 'products', title: 'nav.products', perm: 'apps:view', parent: 'nav.apps' },
+  projects: { module: './pages/resource.js', resource: 'projects', title: 'nav.projects', perm: 'apps:view', parent: 'nav.apps' },
+  owners: { module: './pages/resource.js', resource: 'owners', title: 'nav.owners', perm: 'apps:view', parent: 'nav.apps' },
+  credentials: { module: './pages/resource.js', resource: 'credentials', title: 'nav.credentials', perm: 'apps:view', parent: 'nav.apps' },
+  regions: { module: './pages/resource.js', resource: 'regions', title: 'nav.regions', perm: 'apps:view', parent: 'nav.apps' },
+  branches: { module: './pages/resource.js', resource: 'branches', title: 'nav.branches', perm: 'apps:view', parent: 'nav.apps' },
+  resources: { module: './pages/resource.js', resource: 'resources', title: 'nav.resources', perm: 'apps:view', parent: 'nav.apps' },
+  'nav-links': { module: './pages/resource.js', resource: 'nav-links', title: 'nav.links', perm: 'settings:edit', parent: 'nav.home' },
+  // Tasks and monitoring: #/jobs/ID is one job, #/jobs/task/ID a task's runs;
+  // #/monitor/ID opens the charts of a host.
+  run: { module: './pages/run.js', title: 'task.menu_run', perm: 'tasks:execute', parent: 'task.menu' },
+  jobs: { module: './pages/jobs.js', title: 'job.menu', perm: 'tasks:view', parent: 'task.menu' },
+  library: { module: './pages/library.js', title: 'lib.menu', perm: 'tasks:view', parent: 'task.menu' },
+  tasks: { module: './pages/tasks.js', title: 'task.menu_scheduled', perm: 'tasks:view', parent: 'task.menu' },
+  monitor: { module: './pages/monitor.js', title: 'mon.menu', perm: 'monitor:view' },
+  agents: { module: './pages/agents.js', title: 'agent.menu', perm: 'settings:admin', parent: 'menu.settings' },
   users: { module: './pages/users.js', title: 'menu.users_list', perm: 'users:view', parent: 'menu.users' },
   roles: { module: './pages/roles.js', title: 'menu.roles', perm: 'users:view', parent: 'menu.users' },
   tokens: { module: './pages/tokens.js', title: 'menu.tokens', perm: null, parent: 'menu.users' },
   audit: { module: './pages/audit.js', title: 'menu.audit', perm: 'audit:view', parent: 'menu.users' },
   settings: { module: './pages/settings.js', title: 'menu.settings', perm: 'settings:view' },
 };
-const DEFAULT_ROUTE = 'dashboard';
+const DEFAULT_ROUTE = 'home';
 
 /*
  * The sidebar (DESIGN.md §1, in its order). Only entries that work in this
@@ -26,7 +53,41 @@ const DEFAULT_ROUTE = 'dashboard';
  * join here as their pages land.
  */
 const MENU = [
+  { route: 'home', icon: 'compass', label: 'nav.home' },
   { route: 'dashboard', icon: 'gauge-high', label: 'menu.dashboard' },
+  {
+    id: 'assets', icon: 'server', label: 'nav.assets',
+    children: [
+      { route: 'hosts', icon: 'server', label: 'nav.hosts' },
+      { route: 'groups', icon: 'object-group', label: 'nav.groups' },
+      { route: 'idcs', icon: 'building', label: 'nav.idcs' },
+      { route: 'cabinets', icon: 'table-cells-large', label: 'nav.cabinets' },
+      { route: 'asset-types', icon: 'shapes', label: 'nav.asset_types' },
+      { route: 'asset-statuses', icon: 'tag', label: 'nav.asset_statuses' },
+    ],
+  },
+  {
+    id: 'apps', icon: 'cubes', label: 'nav.apps',
+    children: [
+      { route: 'products', icon: 'layer-group', label: 'nav.products' },
+      { route: 'projects', icon: 'diagram-project', label: 'nav.projects' },
+      { route: 'owners', icon: 'address-card', label: 'nav.owners' },
+      { route: 'credentials', icon: 'key', label: 'nav.credentials' },
+      { route: 'regions', icon: 'map-location-dot', label: 'nav.regions' },
+      { route: 'branches', icon: 'code-branch', label: 'nav.branches' },
+      { route: 'resources', icon: 'file-contract', label: 'nav.resources' },
+    ],
+  },
+  {
+    id: 'tasks', icon: 'list-check', label: 'task.menu',
+    children: [
+      { route: 'run', icon: 'play', label: 'task.menu_run' },
+      { route: 'jobs', icon: 'clock-rotate-left', label: 'job.menu' },
+      { route: 'library', icon: 'book', label: 'lib.menu' },
+      { route: 'tasks', icon: 'calendar-days', label: 'task.menu_scheduled' },
+    ],
+  },
+  { route: 'monitor', icon: 'chart-line', label: 'mon.menu' },
   {
     id: 'users', icon: 'users', label: 'menu.users',
     children: [
@@ -37,6 +98,7 @@ const MENU = [
     ],
   },
   { route: 'settings', icon: 'gear', label: 'menu.settings' },
+  { route: 'agents', icon: 'satellite-dish', label: 'agent.menu' },
 ];
 
 let current = null; // { name, cleanup, abort }
@@ -46,6 +108,12 @@ let navSeq = 0;
 function routeName() {
   const m = /^#\/([\w-]+)/.exec(location.hash || '');
   return m ? m[1] : '';
+}
+
+/* The path after the route name: #/hosts/12 -> ['12']. */
+function routeArgs() {
+  const m = /^#\/[\w-]+((?:\/[^/?#]+)*)/.exec(location.hash || '');
+  return m && m[1] ? m[1].slice(1).split('/').map(decodeURIComponent) : [];
 }
 
 function allowed(name) {
@@ -67,8 +135,9 @@ function renderMenu() {
     if (item.children) {
       const kids = item.children.filter((c) => allowed(c.route));
       if (!kids.length) continue;
-      ul.appendChild(el('li', { class: 'nav-item menu-open', dataset: { menu: item.id } },
-        el('a', { href: '#', class: 'nav-link', attrs: { 'aria-expanded': 'true' } },
+      // Groups start closed but the one holding the current page (markActive).
+      ul.appendChild(el('li', { class: 'nav-item', dataset: { menu: item.id } },
+        el('a', { href: '#', class: 'nav-link', attrs: { 'aria-expanded': 'false' } },
           icon(item.icon, 'nav-icon'),
           el('p', {}, t(item.label), icon('angle-right', 'nav-arrow'))),
         el('ul', { class: 'nav nav-treeview' },
@@ -84,6 +153,12 @@ function markActive(name) {
   document.querySelectorAll('#sidebar-menu .nav-link').forEach((a) => {
     const on = a.dataset.route === name;
     a.classList.toggle('active', on);
+    const group = on && a.closest('.nav-item[data-menu]');
+    if (group && !group.classList.contains('menu-open')) {
+      group.classList.add('menu-open');
+      group.firstElementChild.setAttribute('aria-expanded', 'true');
+      group.querySelector('.nav-treeview').style.removeProperty('display');
+    }
     if (on) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
@@ -176,7 +251,7 @@ function setHeader(name) {
   document.getElementById('page-title').textContent = title;
   document.title = `${title} - ${t('app.title')}`;
   const bc = clear(document.getElementById('breadcrumb'));
-  bc.appendChild(el('li', { class: 'breadcrumb-item' }, el('a', { href: '#/dashboard', text: t('menu.home') })));
+  bc.appendChild(el('li', { class: 'breadcrumb-item' }, el('a', { href: `#/${DEFAULT_ROUTE}`, text: t('menu.home') })));
   if (r && r.parent) bc.appendChild(el('li', { class: 'breadcrumb-item', text: t(r.parent) }));
   bc.appendChild(el('li', { class: 'breadcrumb-item active', attrs: { 'aria-current': 'page' }, text: title }));
 }
@@ -193,7 +268,8 @@ async function route(force = false) {
     location.replace(`#/${DEFAULT_ROUTE}`);
     return;
   }
-  if (!force && current && current.name === name) return;
+  const path = [name, ...routeArgs()].join('/');
+  if (!force && current && current.path === path) return;
   const seq = ++navSeq;
   if (current) {
     current.abort.abort();
@@ -220,11 +296,11 @@ async function route(force = false) {
     return;
   }
   const abort = new AbortController();
-  current = { name, cleanup: null, abort };
+  current = { name, path, cleanup: null, abort };
   try {
     const mod = await import(r.module);
     if (seq !== navSeq) return;
-    const cleanup = await mod.mount(root, { me: currentUser(), can, signal: abort.signal });
+    const cleanup = await mod.mount(root, { me: currentUser(), can, signal: abort.signal, name, args: routeArgs(), route: r });
     if (seq !== navSeq) {
       if (typeof cleanup === 'function') cleanup();
       return;

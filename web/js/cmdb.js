@@ -56,7 +56,7 @@ export function editPerm(res) {
 }
 
 /* Fields that are timestamps (Unix seconds) rather than counts. */
-export function isTime(f) {
+function isTime(f) {
   return f.type === 'int' && f.readonly && /_at$/.test(f.name);
 }
 
@@ -113,7 +113,8 @@ export async function refOptions(f) {
 
 /* ------------------------------------------------------------ showing values */
 
-const STATUS_COLORS = { in_use: 'success', unused: 'secondary', faulty: 'danger', other: 'info' };
+/** Bootstrap colour of each asset status code (badges, dashboard). */
+export const STATUS_COLORS = { in_use: 'success', unused: 'secondary', faulty: 'danger', other: 'info' };
 
 /** A coloured badge for an asset status code (name in the current language). */
 export function statusBadge(code, codes) {
@@ -328,9 +329,9 @@ export async function importCsv(resName, file) {
   }
 }
 
-/** A CSV header of the writable fields: a template to fill in for import. */
+/** A CSV header of the writable fields (labels, as exports have them): a template for import. */
 export function csvTemplate(res) {
-  const cols = res.fields.filter((f) => !f.readonly).map((f) => (isZh() ? f.label_zh || f.name : f.name));
+  const cols = res.fields.filter((f) => !f.readonly).map((f) => label(f));
   const esc = (s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   return new Blob(['\uFEFF', `${cols.map(esc).join(',')}\r\n`], { type: 'text/csv;charset=utf-8' });
 }
