@@ -109,35 +109,46 @@ static db_val real_or_null(double v)
  * agent's sequence number, which only grows, even across agent restarts;
  * the collection time is not used for that because the host's clock may be
  * stepped back. A re-enrolled agent starts again from 1 (enroll resets it). */
-static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep)
+static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep, int64_t *interval)
 {
     int64_t t = json_integer_value(json_object_get(rep, "time"));
-    json_t *row = NULL, *seqv = json_object_get(rep, "seq");
-    if (db_query_one(c, "SELECT last_seq FROM hosts WHERE id = $1", DB_ARGS(DB_INT(host)), &row) != DB_OK)
-        return -1;
-    int64_t last_seq = json_integer_value(json_object_get(row, "last_seq"));
-    json_decref(row);
-    int64_t seq = json_is_integer(seqv) ? json_integer_value(seqv) : 0;
-    if (seq > 0 && seq <= last_seq)
-        return 0;
+    json_t *seqv = json_object_get(rep, "seq"), *row = NULL;
     json_t *m = json_object_get(rep, "metrics"), *facts = json_object_get(rep, "facts");
-    if (m)
-        write_series(host, t, m);
-    if (facts && facts_merge(a, c, host, facts) != DB_OK)
-        return -1;
+    int64_t seq = json_is_integer(seqv) ? json_integer_value(seqv) : 0;
     double cpu = NAN, mem = NAN, disk = NAN, load1 = NAN;
     latest_figures(m, &cpu, &mem, &disk, &load1);
     json_t *iv = json_object_get(rep, "interval");
     const char *av = json_string_value(json_object_get(rep, "agent_version"));
-    int rc = db_exec(c,
-                     "UPDATE hosts SET last_seen_at = $1, last_report_time = $2, agent_interval = $3, "
-                     "agent_version = $4, cpu_pct = $5, mem_pct = $6, disk_pct = $7, load1 = $8, "
-                     "last_seq = CASE WHEN $10 > last_seq THEN $10 ELSE last_seq END WHERE id = $9",
-                     DB_ARGS(DB_INT(util_now()), DB_INT(t), DB_INT(iv ? json_integer_value(iv) : 60),
-                             DB_TEXT(av ? av : ""), real_or_null(cpu), real_or_null(mem), real_or_null(disk),
-                             real_or_null(load1), DB_INT(host), DB_INT(seq)),
-                     NULL);
-    return rc == DB_OK ? 1 : -1;
+    /* One short transaction claims the report (the seq test makes a replayed
+     * duplicate match no row) and merges its facts; the RRD files are written
+     * after the commit, with no database lock held, so reports of different
+     * hosts are stored in parallel. One agent never has two reports in
+     * flight, so a host's files see its samples in order. */
+    if (db_begin(c) != DB_OK)
+        return -1;
+    int rc = db_query_one(c,
+                          "UPDATE hosts SET last_seen_at = $1, last_report_time = $2, agent_interval = $3, "
+                          "agent_version = $4, cpu_pct = $5, mem_pct = $6, disk_pct = $7, load1 = $8, "
+                          "last_seq = CASE WHEN $10 > last_seq THEN $10 ELSE last_seq END "
+                          "WHERE id = $9 AND ($10 = 0 OR last_seq < $10) RETURNING agent_interval",
+                          DB_ARGS(DB_INT(util_now()), DB_INT(t), DB_INT(iv ? json_integer_value(iv) : 60),
+                                  DB_TEXT(av ? av : ""), real_or_null(cpu), real_or_null(mem), real_or_null(disk),
+                                  real_or_null(load1), DB_INT(host), DB_INT(seq)),
+                          &row);
+    if (rc == DB_NOTFOUND) {
+        db_rollback(c);
+        return 0;
+    }
+    if (rc != DB_OK || (facts && facts_merge(a, c, host, facts) != DB_OK) || db_commit(c) != DB_OK) {
+        json_decref(row);
+        db_rollback(c);
+        return -1;
+    }
+    *interval = json_integer_value(json_object_get(row, "agent_interval"));
+    json_decref(row);
+    if (m)
+        write_series(host, t, m);
+    return 1;
 }
 
 /* Inflate a gzip body; NULL when it is not valid gzip or is over limit. */
@@ -242,24 +253,19 @@ void ingest_report(http_req *r, http_resp *w)
             goto done;
         }
     c = db_acquire(r->app->db);
-    if (db_begin(c) != DB_OK)
-        goto fail;
+    int64_t interval = 60;
     json_array_foreach(list, i, rep) {
-        int rc = store_report(r->app, c, r->auth.host_id, rep);
+        /* Each report is stored on its own: a failure answers 500 and the
+         * agent resends the batch; what was stored is then skipped by seq. */
+        int rc = store_report(r->app, c, r->auth.host_id, rep, &interval);
         if (rc < 0)
             goto fail;
         rc ? accepted++ : skipped++;
     }
-    if (db_commit(c) != DB_OK)
-        goto fail;
-    int64_t interval = 60;
-    db_query_int(c, "SELECT agent_interval FROM hosts WHERE id = $1", DB_ARGS(DB_INT(r->auth.host_id)), &interval);
     resp_json(w, 200, json_pack("{s:i, s:i, s:I}", "accepted", accepted, "skipped", skipped, "interval",
                                 (json_int_t)interval));
     goto done;
 fail:
-    if (c)
-        db_rollback(c);
     resp_internal(w, c ? db_errmsg(c) : "ingest");
 done:
     if (c)

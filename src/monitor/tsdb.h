@@ -47,6 +47,9 @@ json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from
 /* The series a host has: array of {"key","kind","name","ds":[…]}. */
 json_t *tsdb_list(int64_t host);
 
+/* The host ids that have a series directory (array of integers). */
+json_t *tsdb_hosts(void);
+
 /* Move a host's directory to the archive (after the host is deleted).
  * Returns 0, or -1 when it could not be moved. */
 int tsdb_archive(int64_t host);

@@ -277,3 +277,20 @@ int tsdb_archive(int64_t host)
     }
     return 0;
 }
+
+json_t *tsdb_hosts(void)
+{
+    json_t *out = json_array();
+    DIR *d = opendir(root);
+    if (!d)
+        return out;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long long id = strtoll(e->d_name, &end, 10);
+        if (end != e->d_name && *end == '\0' && id > 0)
+            json_array_append_new(out, json_integer(id));
+    }
+    closedir(d);
+    return out;
+}
