@@ -107,8 +107,9 @@ void audit_list(http_req *r, http_resp *w)
     const char *user = req_query(r, "user"), *action = req_query(r, "action"),
                *result = req_query(r, "result"), *fs = req_query(r, "from"),
                *ts = req_query(r, "to");
-    if ((fs && *fs && !util_parse_i64(fs, &from)) || (ts && *ts && !util_parse_i64(ts, &to))) {
-        resp_error(w, 400, "bad_request", fs && !util_parse_i64(fs, &from) ? "from" : "to",
+    bool bad_from = fs && *fs && !util_parse_i64(fs, &from);
+    if (bad_from || (ts && *ts && !util_parse_i64(ts, &to))) {
+        resp_error(w, 400, "bad_request", bad_from ? "from" : "to",
                    "from and to are Unix times in seconds");
         goto done;
     }

@@ -17,8 +17,7 @@ static const listq_field *find_field(const listq_field *f, const char *name, uns
     return NULL;
 }
 
-/* LIKE pattern for a search: lower-cased ASCII, %, _ and \ escaped. */
-static char *like_pattern(const char *q)
+char *listq_like_pattern(const char *q)
 {
     size_t n = strlen(q);
     char *p = malloc(n * 2 + 3), *o = p;
@@ -69,7 +68,7 @@ bool listq_parse(http_req *r, http_resp *w, const listq_field *fields, const cha
             resp_error(w, 400, "bad_request", "q", "the search text must be valid text of at most 200 bytes");
             return false;
         }
-        q->pattern = like_pattern(search);
+        q->pattern = listq_like_pattern(search);
         if (!q->pattern) {
             resp_internal(w, "out of memory");
             return false;
@@ -107,8 +106,11 @@ static void add_search(listq *q)
     for (const listq_field *f = q->fields; f->name; f++) {
         if (!(f->flags & LISTQ_SEARCH))
             continue;
-        sbuf_printf(&q->where, "%slower(%s) LIKE $%d ESCAPE '\\'", first ? "" : " OR ", f->name,
-                    q->nparams);
+        /* lower() on both sides: the database lower-cases what C cannot
+         * (É → é on a UTF-8 PostgreSQL; SQLite's lower() is ASCII-only on
+         * both sides alike), so text is always found as it was written. */
+        sbuf_printf(&q->where, "%slower(%s) LIKE lower($%d) ESCAPE '\\'", first ? "" : " OR ",
+                    f->name, q->nparams);
         first = false;
     }
     sbuf_puts(&q->where, ")");
@@ -196,4 +198,28 @@ void listq_free(listq *q)
     sbuf_free(&q->where);
     free(q->pattern);
     q->pattern = NULL;
+}
+
+int listq_next_param(const listq *q)
+{
+    return q->nparams + 1;
+}
+
+void listq_where_bound(listq *q, const char *clause, db_val v)
+{
+    if (q->nparams >= LISTQ_MAX_PARAMS) {
+        q->overflow = true;
+        return;
+    }
+    q->params[q->nparams++] = v;
+    sbuf_puts(&q->where, " AND ");
+    sbuf_puts(&q->where, clause);
+}
+
+void listq_page_sql(const listq *q, sbuf *out, db_val page[2])
+{
+    int a = listq_next_param(q);
+    sbuf_printf(out, " ORDER BY %s LIMIT $%d OFFSET $%d", q->order, a, a + 1);
+    page[0] = DB_INT(q->all ? LISTQ_MAX_ALL : q->per_page);
+    page[1] = DB_INT(q->all ? 0 : (q->page - 1) * q->per_page);
 }

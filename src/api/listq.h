@@ -65,4 +65,30 @@ bool listq_fetch(http_req *r, http_resp *w, listq *q, const char *select, json_t
 
 void listq_free(listq *q);
 
+/* The LIKE pattern for searching q: "%" + q lower-cased (ASCII) with %, _
+ * and \ escaped by a backslash + "%", for `lower(col) LIKE lower($n) ESCAPE '\'`.
+ * malloc'd (caller frees); NULL when out of memory. */
+char *listq_like_pattern(const char *q);
+
+/* ---- building the list query yourself (resource lists) ------------------
+ * For handlers that run q's query their own way (a cheaper count, a
+ * columnar read) instead of listq_fetch(). They do not add listq's own
+ * per-field search: a caller that uses q->pattern must add its search
+ * itself. */
+
+/* The number N of the placeholder $N that the next value bound to q gets. */
+int listq_next_param(const listq *q);
+
+/* Add " AND <clause>" bound to v, where clause already names v as $N with
+ * N = listq_next_param(q) (e.g. written by db_sql_in_ints()). Values are
+ * borrowed as in listq_where(); past LISTQ_MAX_PARAMS q->overflow is set. */
+void listq_where_bound(listq *q, const char *clause, db_val v);
+
+/* Append to out the tail of q's page query, " ORDER BY <order> LIMIT $a
+ * OFFSET $b" with a = listq_next_param(q), b = a + 1, and set page[0] and
+ * page[1] to the values to bind there after q's own: per_page and the
+ * offset, or LISTQ_MAX_ALL and 0 when q->all. Bound rather than written
+ * into the text, so that every page of a list is one statement. */
+void listq_page_sql(const listq *q, sbuf *out, db_val page[2]);
+
 #endif

@@ -1,6 +1,7 @@
 /* roles.c -- see roles.h. A role's permissions and groups live in
  * role_permissions and role_groups; create and update replace both sets in
- * one transaction. */
+ * one transaction. Someone who is not a superuser may only put into a role
+ * permissions and group scope they hold themselves (auth_can_grant). */
 #include "api/roles.h"
 
 #include "api/audit.h"
@@ -103,8 +104,9 @@ void roles_get(http_req *r, http_resp *w)
         resp_json(w, 200, role);
 }
 
-/* Check permission names and group ids; answers 400. */
-static bool check_sets(http_resp *w, db_conn *c, const json_t *body)
+/* Check permission names and group ids (400), and that the caller may give
+ * them (403, auth_can_grant). */
+static bool check_sets(http_req *r, http_resp *w, db_conn *c, const json_t *body)
 {
     size_t i;
     json_t *v;
@@ -125,6 +127,15 @@ static bool check_sets(http_resp *w, db_conn *c, const json_t *body)
                        (long long)json_integer_value(v));
             return false;
         }
+    }
+    char why[256];
+    if (!auth_can_grant(&r->auth, json_object_get(body, "permissions"),
+                        json_object_get(body, "group_ids"), why, sizeof why)) {
+        resp_error(w, 403, "forbidden",
+                   json_object_get(body, "permissions") && strstr(why, "permission") ? "permissions"
+                                                                                    : "group_ids",
+                   "%s", why);
+        return false;
     }
     return true;
 }
@@ -168,8 +179,10 @@ void roles_create(http_req *r, http_resp *w)
     db_conn *c = NULL;
     if (!body || !val_check(w, body, role_fields, false))
         goto done;
+    if (!json_object_get(body, "group_ids")) /* no groups = every group: checked as such */
+        json_object_set_new(body, "group_ids", json_array());
     c = db_acquire(r->app->db);
-    if (!check_sets(w, c, body))
+    if (!check_sets(r, w, c, body))
         goto done;
     if (db_begin(c) != DB_OK)
         goto fail;
@@ -222,7 +235,7 @@ void roles_update(http_req *r, http_resp *w)
             json_object_set_new(body, "description", json_string(""));
     }
     c = db_acquire(r->app->db);
-    if (!check_sets(w, c, body))
+    if (!check_sets(r, w, c, body))
         goto done;
     if (db_begin(c) != DB_OK)
         goto fail;

@@ -5,7 +5,8 @@
  * user name and per source address in table login_throttle; past the limit
  * (settings login_max_failures / login_ip_max_failures within
  * login_lockout_seconds) the key is locked for login_lockout_seconds and
- * login answers 423 even for the right password.
+ * login answers 423 even for the right password. Expired sessions and
+ * finished counters are deleted by housekeeping.c.
  */
 #ifndef CAIRN_SESSION_H
 #define CAIRN_SESSION_H

@@ -131,6 +131,12 @@ static bool check_value(http_resp *w, const char *key, json_t *v)
         resp_error(w, 400, "bad_request", key, "%s must be text of 1 to %zu characters", key,
                    d->max_len);
         return false;
+    } else {
+        for (const unsigned char *p = (const unsigned char *)json_string_value(v); *p; p++)
+            if (*p < 0x20 || *p == 0x7f) {
+                resp_error(w, 400, "bad_request", key, "%s must be one line of text", key);
+                return false;
+            }
     }
     return true;
 }
@@ -152,11 +158,13 @@ void settings_put(http_req *r, http_resp *w)
     if (db_begin(c) != DB_OK)
         goto fail;
     json_object_foreach(body, key, v) {
-        char text[128];
-        if (json_is_integer(v))
-            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
-        else
-            util_strcpy(text, sizeof text, json_string_value(v));
+        /* Text is bound as it is (no fixed buffer: 64 characters may be 256 bytes). */
+        char num[32];
+        const char *text = json_string_value(v);
+        if (json_is_integer(v)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            text = num;
+        }
         if (db_exec(c, "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
                        "ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3",
                     DB_ARGS(DB_TEXT(key), DB_TEXT(text), DB_INT(util_now())), NULL) != DB_OK)

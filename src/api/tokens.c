@@ -23,11 +23,24 @@ static const listq_field token_list_fields[] = {
     {NULL, 0},
 };
 
+/* revoked as true/false, as the other flags of the API. */
+static int tokens_expand(db_conn *c, json_t *items)
+{
+    (void)c;
+    size_t i;
+    json_t *t;
+    json_array_foreach(items, i, t)
+        json_object_set_new(t, "revoked",
+                            json_boolean(json_integer_value(json_object_get(t, "revoked"))));
+    return 0;
+}
+
 void tokens_list(http_req *r, http_resp *w)
 {
     listq q;
     const char *all = req_query(r, "all");
     if (listq_parse(r, w, token_list_fields, "-id", &q)) {
+        q.expand = tokens_expand;
         if (!(all && strcmp(all, "1") == 0 && auth_has(&r->auth, "users:admin")))
             listq_where(&q, "user_id = $%d", DB_INT(r->auth.user_id));
         listq_run(r, w, &q,
@@ -48,8 +61,15 @@ static const val_field token_fields[] = {
 
 void tokens_create(http_req *r, http_resp *w)
 {
-    json_t *body = req_json(r, w), *row = NULL;
+    json_t *body = NULL, *row = NULL;
     db_conn *c = NULL;
+    /* A token cannot mint tokens: a leaked token with an expiry must not be
+     * able to outlive it. New tokens come from a signed-in session. */
+    if (strcmp(r->auth.via, "session") != 0) {
+        resp_error(w, 403, "forbidden", NULL, "API tokens can only be created from a signed-in session");
+        goto done;
+    }
+    body = req_json(r, w);
     if (!body || !val_check(w, body, token_fields, false))
         goto done;
     json_t *exp = json_object_get(body, "expires_at");

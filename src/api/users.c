@@ -1,5 +1,11 @@
 /* users.c -- see users.h. Passwords are hashed on the worker pool (the
- * create and reset routes are ROUTE_SLOW). */
+ * create and reset routes are ROUTE_SLOW).
+ *
+ * Beyond the route permissions, three rules keep users:edit / users:admin
+ * from becoming more: only a superuser may create, change, delete or reset
+ * the password of a superuser; a role may be given only by someone who
+ * holds all of its permissions and group scope (auth_can_grant); and the
+ * last active superuser cannot be demoted, deactivated or deleted. */
 #include "api/users.h"
 
 #include "api/audit.h"
@@ -43,10 +49,25 @@ static const listq_field user_list_fields[] = {
     {NULL, 0},
 };
 
+/* active and superuser as true/false, as in GET /users/{id}. */
+static int users_expand(db_conn *c, json_t *items)
+{
+    (void)c;
+    size_t i;
+    json_t *u;
+    json_array_foreach(items, i, u) {
+        json_object_set_new(u, "active", json_boolean(json_integer_value(json_object_get(u, "active"))));
+        json_object_set_new(u, "superuser",
+                            json_boolean(json_integer_value(json_object_get(u, "superuser"))));
+    }
+    return 0;
+}
+
 void users_list(http_req *r, http_resp *w)
 {
     listq q;
     if (listq_parse(r, w, user_list_fields, "username", &q)) {
+        q.expand = users_expand;
         const char *role = req_query(r, "role_id");
         int64_t rid;
         if (role && *role) {
@@ -80,23 +101,66 @@ void users_get(http_req *r, http_resp *w)
     resp_json(w, 200, u);
 }
 
+/* Answer 400 when role `id` does not exist, 403 when the caller may not give
+ * it (auth_can_grant). */
+static bool role_grantable(http_req *r, http_resp *w, db_conn *c, int64_t id)
+{
+    json_t *perms = NULL, *groups = NULL, *pl = json_array(), *gl = json_array();
+    int64_t n = 0;
+    bool ok = false;
+    char why[256];
+    if (db_query_int(c, "SELECT count(*) FROM roles WHERE id = $1", DB_ARGS(DB_INT(id)), &n) != DB_OK ||
+        n == 0) {
+        resp_error(w, 400, "bad_request", "role_id", "no role with id %lld", (long long)id);
+        goto done;
+    }
+    if (db_query(c, "SELECT permission FROM role_permissions WHERE role_id = $1", DB_ARGS(DB_INT(id)),
+                 &perms) != DB_OK ||
+        db_query(c, "SELECT group_id FROM role_groups WHERE role_id = $1", DB_ARGS(DB_INT(id)),
+                 &groups) != DB_OK || !pl || !gl) {
+        resp_internal(w, db_errmsg(c));
+        goto done;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(perms, i, v)
+        json_array_append(pl, json_object_get(v, "permission"));
+    json_array_foreach(groups, i, v)
+        json_array_append(gl, json_object_get(v, "group_id"));
+    if (!auth_can_grant(&r->auth, pl, gl, why, sizeof why)) {
+        resp_error(w, 403, "forbidden", "role_id", "%s", why);
+        goto done;
+    }
+    ok = true;
+done:
+    json_decref(perms);
+    json_decref(groups);
+    json_decref(pl);
+    json_decref(gl);
+    return ok;
+}
+
 /* Checks shared by create and update beyond the field table. */
 static bool check_user_rules(http_req *r, http_resp *w, db_conn *c, const json_t *body)
 {
     json_t *role = json_object_get(body, "role_id");
-    int64_t n;
-    if (json_is_integer(role) &&
-        (db_query_int(c, "SELECT count(*) FROM roles WHERE id = $1",
-                      DB_ARGS(DB_INT(json_integer_value(role))), &n) != DB_OK || n == 0)) {
-        resp_error(w, 400, "bad_request", "role_id", "no role with id %lld",
-                   (long long)json_integer_value(role));
+    if (json_is_integer(role) && !role_grantable(r, w, c, json_integer_value(role)))
         return false;
-    }
     if (val_bool(json_object_get(body, "superuser")) && !r->auth.superuser) {
         resp_error(w, 403, "forbidden", "superuser", "only a superuser can grant superuser");
         return false;
     }
     return true;
+}
+
+/* Only a superuser may change, delete or reset a superuser's account;
+ * answers 403 otherwise. `target` is the account (session_user_json()). */
+static bool may_touch(http_req *r, http_resp *w, const json_t *target)
+{
+    if (r->auth.superuser || !json_is_true(json_object_get(target, "superuser")))
+        return true;
+    resp_error(w, 403, "forbidden", NULL, "only a superuser can change a superuser's account");
+    return false;
 }
 
 static bool password_ok(http_req *r, http_resp *w, const char *pw, const char *field)
@@ -212,6 +276,8 @@ void users_update(http_req *r, http_resp *w)
         resp_error(w, 404, "not_found", NULL, "no user with id %lld", (long long)id);
         goto done;
     }
+    if (!may_touch(r, w, before))
+        goto done;
     c = db_acquire(r->app->db);
     if (!check_user_rules(r, w, c, body) || !keeps_a_superuser(w, c, id, body))
         goto done;
@@ -278,6 +344,10 @@ void users_delete(http_req *r, http_resp *w)
         resp_error(w, 404, "not_found", NULL, "no user with id %lld", (long long)id);
         return;
     }
+    if (!may_touch(r, w, before)) {
+        json_decref(before);
+        return;
+    }
     c = db_acquire(r->app->db);
     json_t *demote = json_pack("{s:b}", "superuser", 0);
     bool ok = keeps_a_superuser(w, c, id, demote);
@@ -302,8 +372,8 @@ static const val_field reset_fields[] = {
 
 void users_reset_password(http_req *r, http_resp *w)
 {
-    int64_t id, n = 0;
-    json_t *body = NULL;
+    int64_t id;
+    json_t *body = NULL, *target = NULL;
     db_conn *c = NULL;
     char pw[64], hash[SECRET_HASH_MAX];
     if (!req_id(r, w, 0, &id))
@@ -318,12 +388,14 @@ void users_reset_password(http_req *r, http_resp *w)
         goto done;
     if (!given)
         secret_random_password(pw, 14);
-    c = db_acquire(r->app->db);
-    if (db_query_int(c, "SELECT count(*) FROM users WHERE id = $1", DB_ARGS(DB_INT(id)), &n) != DB_OK ||
-        n == 0) {
+    target = session_user_json(r->app, id);
+    if (!target) {
         resp_error(w, 404, "not_found", NULL, "no user with id %lld", (long long)id);
         goto done;
     }
+    if (!may_touch(r, w, target))
+        goto done;
+    c = db_acquire(r->app->db);
     if (secret_password_hash(given ? given : pw, hash) < 0 ||
         db_exec(c, "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 "
                    "WHERE id = $3",
@@ -339,6 +411,7 @@ done:
     if (c)
         db_release(c);
     json_decref(body);
+    json_decref(target);
 }
 
 static void write_initial_password(app *a, const char *pw)
@@ -376,11 +449,18 @@ int users_bootstrap(app *a)
     if (secret_password_hash(pw, hash) < 0)
         goto done;
     int64_t now = util_now();
-    if (db_exec(c, "INSERT INTO users (username, display_name, password_hash, active, superuser, "
-                   "password_changed_at, created_at, updated_at) "
-                   "VALUES ('admin', 'Administrator', $1, 1, 1, $2, $2, $2)",
-                DB_ARGS(DB_TEXT(hash), DB_INT(now)), NULL) != DB_OK)
+    int ins = db_exec(c, "INSERT INTO users (username, display_name, password_hash, active, superuser, "
+                         "password_changed_at, created_at, updated_at) "
+                         "VALUES ('admin', 'Administrator', $1, 1, 1, $2, $2, $2)",
+                      DB_ARGS(DB_TEXT(hash), DB_INT(now)), NULL);
+    if (ins == DB_CONSTRAINT) { /* another cairnd on this database made it first */
+        rc = 0;
         goto done;
+    }
+    if (ins != DB_OK) {
+        fprintf(stderr, "cairnd: cannot create the first administrator: %s\n", db_errmsg(c));
+        goto done;
+    }
     audit_write(a, 0, "cairnd", "", "", "user.bootstrap", "user", "admin", 201, NULL);
     if (!(env && *env)) {
         write_initial_password(a, pw);

@@ -13,7 +13,9 @@ void users_reset_password(http_req *r, http_resp *w);
 
 /* When no user exists, create "admin" (superuser) with the password from
  * CAIRN_ADMIN_PASSWORD or a random one, which is printed to stdout and
- * written to <data>/initial-admin-password (mode 0600). Returns 0 or -1. */
+ * written to <data>/initial-admin-password (mode 0600). When several cairnd
+ * start together on one empty database, one creates it and the others go
+ * on quietly. Returns 0 or -1 (with a message on stderr). */
 int users_bootstrap(app *a);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const auth_modules[] = {"assets", "apps",     "tasks", "delivery", "monitor",
                                     "users",  "settings", "audit", NULL};
@@ -65,6 +66,39 @@ bool auth_has(const auth_ctx *a, const char *perm)
     if (strcmp(action, "view") == 0)
         return holds(a, perm, ml, "edit") || holds(a, perm, ml, "execute");
     return false;
+}
+
+bool auth_can_grant(const auth_ctx *a, const json_t *perms, const json_t *group_ids, char *why,
+                    size_t cap)
+{
+    size_t i, j;
+    json_t *v, *mine;
+    if (a->superuser)
+        return true;
+    json_array_foreach(perms, i, v) {
+        const char *p = json_string_value(v);
+        if (!p || !auth_has(a, p)) {
+            snprintf(why, cap, "you cannot give the permission %s, which you do not hold", p ? p : "?");
+            return false;
+        }
+    }
+    if (!group_ids || json_array_size(a->group_ids) == 0)
+        return true; /* the caller sees every group */
+    if (json_array_size(group_ids) == 0) {
+        snprintf(why, cap, "you cannot give access to every host group: your own access is limited");
+        return false;
+    }
+    json_array_foreach(group_ids, i, v) {
+        bool found = false;
+        json_array_foreach(a->group_ids, j, mine)
+            found |= json_integer_value(mine) == json_integer_value(v);
+        if (!found) {
+            snprintf(why, cap, "you cannot give access to host group %lld, which you cannot see",
+                     (long long)json_integer_value(v));
+            return false;
+        }
+    }
+    return true;
 }
 
 json_t *auth_effective_permissions(const auth_ctx *a)
@@ -240,7 +274,7 @@ bool auth_check(http_req *r, http_resp *w)
         return auth_agent(r, w);
     const char *authz = req_header(r, "Authorization");
     const char *cookie = req_cookie(r, AUTH_COOKIE);
-    if (authz && strncmp(authz, "Bearer ", 7) == 0) {
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) { /* schemes are case-insensitive */
         if (!auth_token(r, authz + 7) && strcmp(rt->perm, "public") != 0) {
             resp_error(w, 401, "unauthorized", NULL, "the API token is unknown, expired or revoked");
             return false;

@@ -36,6 +36,16 @@ bool auth_has(const auth_ctx *a, const char *perm);
 /* Every permission the caller holds, expanded (superusers: all). New array. */
 json_t *auth_effective_permissions(const auth_ctx *a);
 
+/* True when the caller may hand out these permissions (array of
+ * "module:action") and this host-group scope (array of ids; empty = every
+ * group), e.g. by editing a role or giving a role to a user. Superusers may
+ * give anything; anyone else only permissions they hold themselves and only
+ * within their own group scope, so holding users:edit never leads to more
+ * rights than one has. Either array may be NULL (not checked). On false,
+ * `why` (capacity cap) says what is beyond the caller. */
+bool auth_can_grant(const auth_ctx *a, const json_t *perms, const json_t *group_ids, char *why,
+                    size_t cap);
+
 /* True when perm names a known module and action. */
 bool auth_perm_valid(const char *perm);
 

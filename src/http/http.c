@@ -28,10 +28,46 @@ void resp_body(http_resp *w, int status, const char *content_type, const char *d
     w->content_type = content_type;
 }
 
+/* Rewrite < > & and U+2028/U+2029 in serialised JSON as \uXXXX escapes.
+ * In JSON text these can only occur inside strings, so the result parses
+ * to the same value; it can never be read as HTML or break a script that
+ * embeds it. Frees s; returns the new string (or NULL when out of memory). */
+static char *json_escape_html(char *s)
+{
+    size_t extra = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == '<' || *p == '>' || *p == '&' ||
+            (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)))
+            extra += 5;
+    if (!extra)
+        return s;
+    size_t n = strlen(s);
+    char *out = malloc(n + extra + 1), *o = out;
+    if (!out) {
+        free(s);
+        return NULL;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '<' || *p == '>' || *p == '&') {
+            o += snprintf(o, 7, "\\u%04x", *p);
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+            o += snprintf(o, 7, "\\u%04x", p[2] == 0xa8 ? 0x2028u : 0x2029u);
+            p += 2;
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = '\0';
+    free(s);
+    return out;
+}
+
 void resp_json(http_resp *w, int status, json_t *j)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("null");
     json_decref(j);
+    if (s)
+        s = json_escape_html(s);
     free(w->body);
     w->body = s;
     w->len = s ? strlen(s) : 0;
@@ -114,7 +150,10 @@ bool req_id(http_req *r, http_resp *w, int i, int64_t *id)
 json_t *req_json(http_req *r, http_resp *w)
 {
     const char *ct = req_header(r, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+    /* "application/json", optionally with parameters ("; charset=utf-8"),
+     * and nothing else ("application/jsonp" is another type). */
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ' && ct[16] != '\t')) {
         resp_error(w, 415, "unsupported_media_type", NULL,
                    "send the body as JSON with Content-Type: application/json");
         return NULL;

@@ -79,13 +79,17 @@ typedef struct http_resp {
     uint64_t fd_size;
     http_header headers[HTTP_MAX_HEADERS];
     int nheaders;
+    void *upgrade;           /* MHD_UpgradeHandler for a 101 answer (ws.c), or NULL */
+    void *upgrade_ctx;
 } http_resp;
 
 typedef void (*route_handler)(http_req *r, http_resp *w);
 
 /* --- responses ---------------------------------------------------------- */
 
-/* Answer with JSON; takes the reference to j (NULL answers "null"). */
+/* Answer with JSON; takes the reference to j (NULL answers "null").
+ * < > & and U+2028/9 inside strings are sent as \u escapes, so user text
+ * never appears as markup in a response. */
 void resp_json(http_resp *w, int status, json_t *j);
 /* Answer {"error":{"code","message","field"?}}. field may be NULL. */
 void resp_error(http_resp *w, int status, const char *code, const char *field, const char *fmt,

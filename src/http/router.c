@@ -75,23 +75,43 @@ router_result router_match(const route *routes, const char *method, const char *
                            const route **out, char **params, int *nparams)
 {
     bool path_known = false;
+    const route *fallback = NULL; /* a catch-all "*" route for this method */
+    char *fparams[HTTP_MAX_PARAMS];
+    int fn = 0;
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (const route *r = routes; r->method; r++) {
         char *tmp[HTTP_MAX_PARAMS];
         int n;
         if (!match_pattern(r->pattern, path, tmp, &n))
             continue;
-        if (strcmp(r->method, m) != 0) {
-            path_known |= r->pattern[strlen(r->pattern) - 1] != '*';
+        bool wild = r->pattern[strlen(r->pattern) - 1] == '*';
+        if (strcmp(r->method, m) != 0 || (wild && fallback)) {
+            path_known |= !wild;
             for (int i = 0; i < n; i++)
                 free(tmp[i]);
             continue;
         }
+        if (wild) { /* only if no literal route knows the path */
+            fallback = r;
+            memcpy(fparams, tmp, sizeof(char *) * (size_t)n);
+            fn = n;
+            continue;
+        }
+        for (int i = 0; i < fn; i++)
+            free(fparams[i]);
         memcpy(params, tmp, sizeof(char *) * (size_t)n);
         *nparams = n;
         *out = r;
         return ROUTER_FOUND;
     }
+    if (fallback && !path_known) {
+        memcpy(params, fparams, sizeof(char *) * (size_t)fn);
+        *nparams = fn;
+        *out = fallback;
+        return ROUTER_FOUND;
+    }
+    for (int i = 0; i < fn; i++)
+        free(fparams[i]);
     *nparams = 0;
     return path_known ? ROUTER_BAD_METHOD : ROUTER_NOT_FOUND;
 }

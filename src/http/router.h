@@ -37,8 +37,12 @@ typedef enum { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD } router_result
  * Returns 0, or -1 with the offending pattern in err. */
 int router_check(const route *routes, char *err, size_t errlen);
 
-/* Find the route for method and path. On ROUTER_FOUND, *out is the route and
- * the captured parameters are malloc'd into params (caller frees). */
+/* Find the route for method and path (HEAD is served by GET routes). A
+ * literal route wins over a catch-all "*" one; a path that a literal route
+ * knows under other methods is ROUTER_BAD_METHOD even when a catch-all
+ * would take the method (GET /api/v1/auth/login is 405, not a static
+ * file). On ROUTER_FOUND, *out is the route and the captured parameters
+ * are malloc'd into params (caller frees). */
 router_result router_match(const route *routes, const char *method, const char *path,
                            const route **out, char **params, int *nparams);
 

@@ -150,7 +150,10 @@ static enum MHD_Result send_response(conn_state *cs)
     struct MHD_Response *mr;
     if (w->status == 0)
         resp_internal(w, "handler set no response");
-    if (w->fd >= 0) {
+    if (w->upgrade) {
+        mr = MHD_create_response_for_upgrade((MHD_UpgradeHandler)w->upgrade, w->upgrade_ctx);
+        w->upgrade = NULL; /* the handler owns its context now */
+    } else if (w->fd >= 0) {
         mr = MHD_create_response_from_fd((uint64_t)w->fd_size, w->fd);
         w->fd = -1; /* MHD closes it */
     } else {
@@ -252,6 +255,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* libmicrohttpd's URL unescaping (path and query string), in place: "+" is
+ * a space, %XX a byte, except %00, which stays the three characters "%00":
+ * a NUL would end the C string early and make "/api/v1/users/1%00junk"
+ * mean user 1, or "/index.html%00.png" a different file. */
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *p = s; *p;) {
+        int hi, lo;
+        if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi << 4 | lo);
+            p += 3;
+        } else {
+            *w++ = *p == '+' ? ' ' : *p;
+            p++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -290,6 +327,7 @@ server *server_start(app *a, char *err, size_t errlen)
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)a->cfg.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
         MHD_OPTION_END); /* no LISTENING_ADDRESS_REUSE: SO_REUSEPORT would let a second
                             cairnd share the port silently instead of failing */
     if (!s->mhd) {

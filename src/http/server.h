@@ -8,6 +8,11 @@
  *
  * The response is always queued on a later call than the first one, which is
  * what keeps HTTP keep-alive working with libmicrohttpd 0.9.75.
+ *
+ * Paths and query strings are unescaped by our own callback, which keeps
+ * "%00" as text: a NUL would silently cut a path short. A wrong method on a
+ * known path is 405 with an Allow header. With --log-level debug each
+ * request also logs "request_begin" when its headers are in.
  */
 #ifndef CAIRN_SERVER_H
 #define CAIRN_SERVER_H

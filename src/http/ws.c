@@ -18,6 +18,9 @@
 
 #define WS_HIGH_WATER 32   /* queued messages before ws_send_text waits */
 #define WS_IO_TIMEOUT_MS 30000
+/* Messages from the peer are read and ignored; wslay would otherwise buffer
+ * one of up to 2 GiB. A longer one ends the session (close code 1009). */
+#define WS_MAX_RECV (64u << 10)
 
 struct ws_conn {
     int fd;
@@ -142,6 +145,7 @@ static void *ws_thread(void *p)
     ws_conn *c = p;
     struct wslay_event_callbacks cb = {on_recv, on_send, NULL, NULL, NULL, NULL, on_msg};
     if (wslay_event_context_server_init(&c->ctx, &cb, c) == 0) {
+        wslay_event_config_set_max_recv_msg_length(c->ctx, WS_MAX_RECV);
         c->run(c, c->app_ctx);
         if (!c->failed) {
             wslay_event_queue_close(c->ctx, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0);

@@ -254,4 +254,14 @@ test('sessions expire after session_ttl of inactivity; activity extends them', a
   const again = await loginAs(server, u);
   assertStatus(await again.get('/api/v1/auth/me'), 200);
   admin = await adminClient(server);
+
+  // the shortest lifetime, 60 s, is honoured too (and nothing shorter is accepted)
+  assertError(await admin.patch('/api/v1/settings', { session_ttl: 59 }), 400, 'bad_request', 'session_ttl');
+  await setSettings(admin, { session_ttl: 60 });
+  const quick = new Client(server.url);
+  const r = await quick.login(u.username, u.password);
+  assert.equal(cookieAttrs(r.headers.get('set-cookie')).attrs['max-age'], '60');
+  await server.restart({ env: { CAIRN_TEST_CLOCK_OFFSET: '2200' } }); // 200 s later
+  assertError(await quick.get('/api/v1/auth/me'), 401, 'unauthorized');
+  admin = await adminClient(server);
 });

@@ -59,17 +59,18 @@ export async function adminClient(server) {
 // will not send: unnormalised paths (/../x), bad headers, partial bodies.
 // Returns { status, headers (lower-case names), body (string), raw }.
 // opts.onConnect(socket) may write more itself; opts.send=false skips
-// writing `text`.
+// writing `text`; opts.untilClose waits for the server to close the
+// connection (raw then holds every response, e.g. of pipelined requests).
 export function rawRequest(server, text, opts = {}) {
   const port = typeof server === 'number' ? server : server.port;
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const chunks = [];
     let settled = false;
-    const finish = () => {
-      if (settled) return;
+    const finish = (closed = false) => {
+      if (settled || (opts.untilClose && !closed)) return;
       const raw = Buffer.concat(chunks).toString('latin1');
-      const parsed = parseResponse(raw);
+      const parsed = parseResponse(raw, /^HEAD /.test(text));
       if (!parsed) return;
       settled = true;
       sock.destroy();
@@ -81,7 +82,7 @@ export function rawRequest(server, text, opts = {}) {
     });
     sock.on('data', (d) => { chunks.push(d); finish(); });
     sock.on('end', () => {
-      finish();
+      finish(true);
       if (!settled) { settled = true; reject(new Error(`connection closed without a complete response: ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`)); }
     });
     sock.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
@@ -89,8 +90,8 @@ export function rawRequest(server, text, opts = {}) {
 }
 
 // Parse one HTTP/1.1 response from raw (Content-Length bodies, or bodyless
-// statuses); null when incomplete.
-function parseResponse(raw) {
+// statuses and HEAD answers); null when incomplete.
+function parseResponse(raw, head = false) {
   const end = raw.indexOf('\r\n\r\n');
   if (end < 0) return null;
   const lines = raw.slice(0, end).split('\r\n');
@@ -103,7 +104,9 @@ function parseResponse(raw) {
   }
   const status = Number(m[1]);
   let body = raw.slice(end + 4);
-  if ('content-length' in headers) {
+  if (head) {
+    body = '';
+  } else if ('content-length' in headers) {
     const n = Number(headers['content-length']);
     if (Buffer.byteLength(body, 'latin1') < n) return null;
     body = body.slice(0, n);

@@ -46,18 +46,29 @@ export function freePort() {
 }
 
 let dbCounter = 0;
+// A database URL for a new, empty database: a file in dataDir (sqlite) or a
+// new database in the test cluster (pg). For starting several servers on
+// one database at once.
+export function freshDbUrl(backend, dataDir) {
+  return backend === 'pg' ? freshPgDatabase() : `sqlite:${dataDir}/cairn.db`;
+}
+
 function freshPgDatabase() {
   const dir = process.env.CAIRN_TEST_PG_DIR, port = process.env.CAIRN_TEST_PG_PORT;
   if (!dir || !port) throw new Error('backend pg needs CAIRN_TEST_PG_DIR and CAIRN_TEST_PG_PORT (run through scripts/test.sh)');
   const name = `cairn_t${process.pid}_${++dbCounter}_${Date.now() % 100000}`;
-  execFileSync('psql', ['-h', dir, '-p', port, '-U', 'postgres', '-d', 'postgres', '-qAtc', `CREATE DATABASE ${name}`]);
+  // Unicode character classes (lower(), upper()) as on a production server,
+  // whose databases are normally created in a UTF-8 locale; code-point
+  // ordering as in C. The test cluster itself is initialised with locale C.
+  execFileSync('psql', ['-h', dir, '-p', port, '-U', 'postgres', '-d', 'postgres', '-qAtc',
+    `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'`]);
   return `postgresql:///${name}?host=${dir}&port=${port}&user=postgres`;
 }
 
 async function waitHealthy(url, child, logs) {
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`cairnd exited with ${child.exitCode}:\n${logs.join('')}`);
+    if (child.exitCode !== null || child.spawnError) throw new Error(`cairnd exited with ${child.exitCode ?? child.spawnError.code}:\n${logs.join('')}`);
     try {
       const r = await fetch(url + '/api/v1/health');
       if (r.status === 200) return;
@@ -65,6 +76,22 @@ async function waitHealthy(url, child, logs) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`cairnd did not become healthy:\n${logs.join('')}`);
+}
+
+// Wait (up to 30 s) until the cairnd binary is there and executable: a
+// `make` running beside the tests relinks it, and the linker leaves it
+// without the x bit for a moment. Throws when it never becomes runnable.
+export async function waitForBinary(bin = CAIRND) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      fs.accessSync(bin, fs.constants.X_OK);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${bin} is not executable: ${e.message} (run make asan)`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 const SANITIZER = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)/;
@@ -88,6 +115,7 @@ export async function startServer(opts = {}) {
 
   async function launch() {
     sent = null;
+    await waitForBinary();
     child = spawn(CAIRND, ['--listen', `127.0.0.1:${port}`, '--data', dataDir, '--db', dbUrl,
       '--web', path.join(ROOT, 'build/web'), ...extraArgs], {
       env: { ...process.env, CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -95,10 +123,14 @@ export async function startServer(opts = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const c = child;
-    exited = new Promise((resolve) => c.once('exit', (code, sig) => {
-      for (const w of waiters) w.exit(code ?? sig);
-      resolve(code ?? sig);
-    }));
+    exited = new Promise((resolve) => {
+      const done = (code) => {
+        for (const w of waiters) w.exit(code);
+        resolve(code);
+      };
+      c.once('exit', (code, sig) => done(code ?? sig));
+      c.once('error', (e) => { c.spawnError = e; logs.push(`spawn ${CAIRND}: ${e.message}\n`); done(e.code); });
+    });
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
     await waitHealthy(url, child, logs);
