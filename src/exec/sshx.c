@@ -291,6 +291,7 @@ void sshx_close(sshx_session *s)
         return;
     if (s->sftp != NULL)
         sftp_free(s->sftp);
+    sshx_drop_channels(s);
     if (s->ssh != NULL) {
         if (ssh_is_connected(s->ssh))
             ssh_disconnect(s->ssh);

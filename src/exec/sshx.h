@@ -124,6 +124,26 @@ int sshx_exec(sshx_session *s, const char *command, const char *stdin_data, size
               int timeout_s, size_t max_output, const atomic_bool *cancel, sshx_output_fn cb,
               void *ctx, sshx_result *res);
 
+/* Check that an idle session (e.g. one kept in a pool) still works before
+ * giving it new work: whatever arrived while it was idle is processed (a
+ * server that hung up is noticed at once), then a session channel is opened
+ * and closed again, a round trip that starts no process on the host (unlike
+ * a probe command, which costs a login shell and its rc files, as much as a
+ * small job). Waits at most timeout_s seconds (5 when <= 0). Returns SSHX_OK,
+ * or SSHX_PROTOCOL / SSHX_TIMEOUT with a message, after which the session
+ * is marked unusable and should be closed (and a new one connected). Also
+ * fails when several channels that the session closed earlier were never
+ * closed by the server in return (a server in trouble; OpenSSH answers a
+ * close at once): such a session would carry them along for good. */
+int sshx_ping(sshx_session *s, int timeout_s);
+
+/* Channels the session holds between calls: closed on our side, the
+ * server's CLOSE still due (0 after a command that the server closed
+ * before it returned, the usual case; a channel stays counted until its
+ * CLOSE arrives, which a later call on the session takes in). It does not
+ * grow with the number of commands run; for tests and diagnostics. */
+size_t sshx_channels_held(const sshx_session *s);
+
 /* Upload data to remote_path over SFTP, creating or truncating it, then set
  * its permission bits to mode (e.g. 0644; not subject to the remote umask). */
 int sshx_upload(sshx_session *s, const char *remote_path, const void *data, size_t len, int mode);

@@ -12,10 +12,22 @@
  * command's process group from a second channel (see KILL_HELPER: OpenSSH
  * ignores signal requests for root logins), waits up to 500 ms for the exit
  * report and closes the channel; the session itself stays usable.
+ *
+ * Reuse: a session runs any number of commands one after another at the
+ * same cost each. Every channel opened here is owned until libssh has
+ * freed it: closed by the server before the call returns (the usual case:
+ * exit status, EOF and CLOSE come together) it is freed at once; otherwise
+ * it is closed on our side and kept in the session's retired list with
+ * callbacks of the session's own (late data is consumed and dropped) until
+ * the server's CLOSE arrives during a later wait, then freed. Nothing is
+ * registered per call that outlives it: the ssh_event of a call is freed
+ * on return, its callbacks live on its stack and are detached first.
+ * sshx_ping checks a pooled session with a channel open/close round trip,
+ * which starts no process on the host (a probe command would cost as much
+ * as the job itself: a login shell reads its rc files on every exec).
  */
 #include "exec/sshx_int.h"
 
-#include <libssh/callbacks.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +35,8 @@
 #define SLICE_MS 100           /* longest wait between deadline/cancel checks */
 #define TERM_GRACE_MS 500      /* wait for the exit report after ending a command */
 #define STDIN_CHUNK 32768u
+#define MAX_CLOSING 4          /* retired channels the server never closed: from this
+                                  many on, sshx_ping says the session is not to be reused */
 
 typedef struct {
     sshx_output_fn cb;
@@ -119,6 +133,98 @@ static void on_exit_signal(ssh_session ssh, ssh_channel ch, const char *sig, int
     snprintf(st->signal, sizeof st->signal, "%s", sig ? sig : "?");
     st->exited = true;
 }
+
+/* ---- retired channels ------------------------------------------------------ */
+
+static int on_late_data(ssh_session ssh, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                        void *userdata)
+{
+    (void)ssh;
+    (void)ch;
+    (void)data;
+    (void)is_stderr;
+    (void)userdata;
+    return (int)len; /* dropped: the call that wanted it has returned */
+}
+
+static void on_late_close(ssh_session ssh, ssh_channel ch, void *userdata)
+{
+    (void)ssh;
+    (void)ch;
+    ((sshx_closing *)userdata)->closed = true;
+}
+
+void sshx_retire_channel(sshx_session *s, ssh_channel ch, struct ssh_channel_callbacks_struct *cbs,
+                         bool server_closed)
+{
+    if (ch == NULL)
+        return;
+    /* libssh would call these callbacks for packets that arrive later;
+     * their struct and userdata live in the caller's stack frame. */
+    if (cbs != NULL)
+        ssh_remove_channel_callbacks(ch, cbs);
+    /* Closed by the server, never opened (open refused or timed out) or
+     * the connection is gone: nothing more can arrive for it. */
+    if (server_closed || !ssh_channel_is_open(ch)) {
+        ssh_channel_free(ch); /* sends our CLOSE if due; freed at once */
+        return;
+    }
+    sshx_closing *c = calloc(1, sizeof *c);
+    ssh_channel_close(ch);
+    if (c == NULL) {
+        ssh_channel_free(ch); /* libssh frees it when the CLOSE arrives */
+        return;
+    }
+    c->ch = ch;
+    ssh_callbacks_init(&c->cbs);
+    c->cbs.userdata = c;
+    c->cbs.channel_data_function = on_late_data;
+    c->cbs.channel_close_function = on_late_close;
+    if (ssh_add_channel_callbacks(ch, &c->cbs) != SSH_OK) {
+        free(c);
+        ssh_channel_free(ch);
+        return;
+    }
+    c->next = s->closing;
+    s->closing = c;
+    s->nclosing++;
+}
+
+void sshx_reap_channels(sshx_session *s)
+{
+    bool alive = s->ssh != NULL && ssh_is_connected(s->ssh);
+    for (sshx_closing **pp = &s->closing; *pp != NULL;) {
+        sshx_closing *c = *pp;
+        if (!c->closed && alive) {
+            pp = &c->next;
+            continue;
+        }
+        ssh_remove_channel_callbacks(c->ch, &c->cbs);
+        ssh_channel_free(c->ch);
+        *pp = c->next;
+        free(c);
+        s->nclosing--;
+    }
+}
+
+void sshx_drop_channels(sshx_session *s)
+{
+    while (s->closing != NULL) {
+        sshx_closing *c = s->closing;
+        s->closing = c->next;
+        ssh_remove_channel_callbacks(c->ch, &c->cbs);
+        ssh_channel_free(c->ch);
+        free(c);
+    }
+    s->nclosing = 0;
+}
+
+size_t sshx_channels_held(const sshx_session *s)
+{
+    return s != NULL ? s->nclosing + s->nrunning : 0;
+}
+
+/* ---- ending a command --------------------------------------------------------- */
 
 /* Run on the host, in a second channel of the same connection, to end the
  * command of the first one. OpenSSH (9.2 here) ignores "signal" requests for
@@ -238,6 +344,7 @@ static int exec_run(sshx_session *s, const char *command, const char *stdin_data
     st.max = max_output > 0 ? max_output : SSHX_DEFAULT_MAX_OUTPUT;
     if (stdin_data == NULL)
         stdin_len = 0;
+    sshx_reap_channels(s); /* closes that arrived since the last call */
 
     ch = ssh_channel_new(s->ssh);
     if (ch == NULL) {
@@ -245,6 +352,7 @@ static int exec_run(sshx_session *s, const char *command, const char *stdin_data
                        ssh_get_error(s->ssh));
         goto out;
     }
+    s->nrunning++;
     ssh_callbacks_init(&cbs);
     cbs.userdata = &st;
     cbs.channel_data_function = on_data;
@@ -340,13 +448,11 @@ out:
     if (ev != NULL)
         ssh_event_free(ev);
     if (ch != NULL) {
-        /* libssh keeps a freed channel until the peer's CLOSE arrives and
-         * would then call these callbacks, whose struct and userdata live
-         * in this stack frame: detach them first. */
-        ssh_remove_channel_callbacks(ch, &cbs);
-        if (ssh_channel_is_open(ch))
-            ssh_channel_close(ch);
-        ssh_channel_free(ch);
+        /* Our callbacks (on this stack) are detached; a channel the server
+         * has not closed yet stays with the session until it does. */
+        s->nrunning--;
+        sshx_retire_channel(s, ch, &cbs, st.closed);
+        sshx_reap_channels(s);
     }
     if (!fill_result(&st, res)) {
         sshx_set_error(s, "out of memory");
@@ -355,6 +461,94 @@ out:
     free(st.buf[0]);
     free(st.buf[1]);
     res->seconds = (double)(sshx_mono_ms() - start) / 1000.0;
+    return rc;
+}
+
+int sshx_ping(sshx_session *s, int timeout_s)
+{
+    ssh_event ev = NULL;
+    ssh_channel ch = NULL;
+    int rc = SSHX_PROTOCOL;
+    int64_t deadline = sshx_mono_ms() + (int64_t)(timeout_s > 0 ? timeout_s : 5) * 1000;
+
+    if (s == NULL)
+        return SSHX_LOCAL;
+    s->err[0] = '\0';
+    if (!s->ready || s->ssh == NULL || !ssh_is_connected(s->ssh)) {
+        sshx_set_error(s, "%s:%d: session not connected", s->host, s->port);
+        goto out;
+    }
+    ev = ssh_event_new();
+    if (ev == NULL || ssh_event_add_session(ev, s->ssh) != SSH_OK) {
+        ssh_event_free(ev);
+        sshx_set_error(s, "out of memory (ssh event)");
+        return SSHX_LOCAL;
+    }
+    /* Whatever arrived while the session was idle first: a DISCONNECT or
+     * EOF from the server, late CLOSEs of retired channels. */
+    ssh_event_dopoll(ev, 0);
+    if (!ssh_is_connected(s->ssh)) {
+        sshx_set_error(s, "%s:%d: connection lost while idle: %s", s->host, s->port,
+                       ssh_get_error(s->ssh));
+        goto out;
+    }
+    sshx_reap_channels(s);
+    if (s->nclosing >= MAX_CLOSING) {
+        sshx_set_error(s,
+                       "%s:%d: the server has not closed %zu channels closed on this side; "
+                       "not reusing the session",
+                       s->host, s->port, s->nclosing);
+        goto out;
+    }
+    /* The round trip: open a session channel (the server starts no
+     * process until a command is requested) and close it again. */
+    ch = ssh_channel_new(s->ssh);
+    if (ch == NULL) {
+        sshx_set_error(s, "%s:%d: cannot create a channel: %s", s->host, s->port,
+                       ssh_get_error(s->ssh));
+        goto out;
+    }
+    s->nrunning++;
+    ssh_set_blocking(s->ssh, 0);
+    for (;;) {
+        int r = ssh_channel_open_session(ch);
+        if (r == SSH_OK) {
+            rc = SSHX_OK;
+            break;
+        }
+        if (r != SSH_AGAIN) {
+            sshx_set_error(s, "%s:%d: cannot open a session channel: %s", s->host, s->port,
+                           ssh_get_error(s->ssh));
+            break;
+        }
+        int64_t left = deadline - sshx_mono_ms();
+        if (left <= 0) {
+            sshx_set_error(s, "%s:%d: no answer from the server within %d s", s->host, s->port,
+                           timeout_s > 0 ? timeout_s : 5);
+            rc = SSHX_TIMEOUT;
+            break;
+        }
+        if (ssh_event_dopoll(ev, (int)(left < SLICE_MS ? left : SLICE_MS)) == SSH_ERROR &&
+            !ssh_is_connected(s->ssh)) {
+            sshx_set_error(s, "%s:%d: connection lost: %s", s->host, s->port,
+                           ssh_get_error(s->ssh));
+            break;
+        }
+    }
+    ssh_set_blocking(s->ssh, 1);
+    /* The server answers in order: the CLOSE of an earlier channel came
+     * before this confirmation. Ours goes out now; the server's comes in
+     * with the next call. */
+    sshx_reap_channels(s);
+    s->nrunning--;
+    sshx_retire_channel(s, ch, NULL, false);
+out:
+    if (ev != NULL) {
+        ssh_event_remove_session(ev, s->ssh);
+        ssh_event_free(ev);
+    }
+    if (rc != SSHX_OK)
+        s->ready = false; /* not to be reused: the caller closes it */
     return rc;
 }
 

@@ -75,6 +75,10 @@ void runner_host_done(job_run *j, int64_t host_id, const char *status, int exit_
                            "error", m ? m : "");
     if (ev && exit_code != -1)
         json_object_set_new(ev, "exit_code", json_integer(exit_code));
+    /* Output past the cap (MAX_OUTPUT per stream) is neither kept nor
+     * streamed: say so, or a watcher takes the cut-off text for all of it. */
+    if (ev && truncated)
+        json_object_set_new(ev, "truncated", json_true());
     if (ev)
         stream_push(j->stream, ev, false);
     free(o);
@@ -89,16 +93,61 @@ typedef struct {
     int64_t host_id;
 } host_task;
 
+/* Where a host's output goes, with the bytes of a UTF-8 character that an
+ * SSH packet cut in two, per stream, held until the rest arrives (else
+ * each half would be sanitised into U+FFFD on the live stream). */
 typedef struct {
     job_run *job;
     int64_t host_id;
+    char carry[2][4];
+    size_t carry_len[2];
 } out_ctx;
+
+/* The length of data[0..n) without a trailing incomplete UTF-8 sequence. */
+static size_t utf8_whole(const char *data, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && n - i < 3 && ((unsigned char)data[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return n; /* only continuation bytes: not ours to fix */
+    unsigned char lead = (unsigned char)data[i - 1];
+    size_t want = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
+    return n - (i - 1) < want ? i - 1 : n;
+}
 
 static bool on_output(void *p, int stream_no, const char *data, size_t len)
 {
     out_ctx *oc = p;
-    runner_output(oc->job, oc->host_id, stream_no, data, len);
+    int k = stream_no == 2 ? 1 : 0;
+    if (oc->carry_len[k] == 0 && utf8_whole(data, len) == len) {
+        runner_output(oc->job, oc->host_id, stream_no, data, len);
+        return !oc->job->cancel;
+    }
+    char *buf = malloc(oc->carry_len[k] + len);
+    if (!buf) {
+        runner_output(oc->job, oc->host_id, stream_no, data, len);
+        return !oc->job->cancel;
+    }
+    memcpy(buf, oc->carry[k], oc->carry_len[k]);
+    memcpy(buf + oc->carry_len[k], data, len);
+    size_t n = oc->carry_len[k] + len, whole = utf8_whole(buf, n);
+    if (whole > 0)
+        runner_output(oc->job, oc->host_id, stream_no, buf, whole);
+    oc->carry_len[k] = n - whole; /* at most 3 bytes */
+    memcpy(oc->carry[k], buf + whole, oc->carry_len[k]);
+    free(buf);
     return !oc->job->cancel;
+}
+
+/* Send what is still held back (a character the output really ended in). */
+static void flush_output(out_ctx *oc)
+{
+    for (int k = 0; k < 2; k++)
+        if (oc->carry_len[k]) {
+            runner_output(oc->job, oc->host_id, k + 1, oc->carry[k], oc->carry_len[k]);
+            oc->carry_len[k] = 0;
+        }
 }
 
 /* The connection parameters of a host, secrets opened; NULL + error. */
@@ -183,7 +232,7 @@ static const char *script_interpreter(const job_run *j)
 static int run_work(job_run *j, int64_t host, sshx_session *s)
 {
     sshx_result res = {0};
-    out_ctx oc = {j, host};
+    out_ctx oc = {.job = j, .host_id = host};
     int timeout = (int)json_integer_value(json_object_get(j->spec, "timeout"));
     int rc;
     char error[512] = "";
@@ -217,6 +266,7 @@ static int run_work(job_run *j, int64_t host, sshx_session *s)
             res.out_len = res.out ? strlen(msg) : 0;
         }
     }
+    flush_output(&oc);
     if (rc != SSHX_OK && !error[0])
         snprintf(error, sizeof error, "%s", sshx_error(s));
     runner_host_done(j, host, error[0] && rc == SSHX_OK ? "failed" : status_of(rc, res.exit_code),
@@ -261,16 +311,17 @@ static void host_task_run(void *p)
         .connect_timeout_s = 10,
     };
     /* Reuse an idle session to the same host with the same credential and
-     * key when there is one and it still answers; else connect. */
+     * key when there is one and it still answers (sshx_ping: a channel
+     * round trip, no remote process; a probe command would cost a login
+     * shell, as much as the job, and its time limit would end in the kill
+     * helper plus a reconnect under load); else connect. */
     char pkey[1024];
     snprintf(pkey, sizeof pkey, "%lld|%s|%d|%s|%lld|%s", (long long)host, tg.host ? tg.host : "", tg.port,
              tg.user ? tg.user : "", (long long)json_integer_value(json_object_get(row, "cred_version")),
              known ? known : "");
     int rc = SSHX_CONNECT;
     if ((s = sshpool_get(pkey))) {
-        sshx_result probe = {0};
-        rc = sshx_exec(s, "true", NULL, 0, 10, 1024, &j->cancel, NULL, NULL, &probe);
-        sshx_result_free(&probe);
+        rc = sshx_ping(s, 5);
         if (rc != SSHX_OK) {
             sshx_close(s);
             s = NULL;

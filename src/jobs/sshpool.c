@@ -39,7 +39,10 @@ void sshpool_put(const char *key, sshx_session *s)
     char *k = strdup(key);
     pthread_mutex_lock(&pool_mu);
     if (k && npool < SSHPOOL_MAX) {
-        pool[npool++] = (idle_session){k, s, util_now()};
+        idle_session *e = &pool[npool++];
+        e->key = k; /* field by field: cppcheck loses k in a compound literal */
+        e->s = s;
+        e->since = util_now();
         s = NULL;
         k = NULL;
     }

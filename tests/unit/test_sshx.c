@@ -23,6 +23,7 @@
 #include "exec/sshx.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -426,6 +427,176 @@ static void test_cancel(void **state)
     sshx_close(j.s);
 }
 
+/* ---- reuse --------------------------------------------------------------------- */
+
+/* How many times sshd has started a command (its log says "Starting
+ * session: command" for each exec request; LogLevel VERBOSE). */
+static int commands_started(void)
+{
+    char *log = dir_file("sshd.log");
+    assert_non_null(log);
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, "Starting session: command")) != NULL; p++)
+        n++;
+    free(log);
+    return n;
+}
+
+/* Open descriptors of a local process, -1 when they cannot be read. */
+static int fd_count(long pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* The sshd process serving s (the parent of the remote shell). */
+static long server_pid(sshx_session *s)
+{
+    sshx_result r;
+    assert_int_equal(sshx_exec(s, "echo $PPID", NULL, 0, 30, 0, NULL, NULL, NULL, &r), SSHX_OK);
+    long pid = strtol(r.out, NULL, 10);
+    sshx_result_free(&r);
+    assert_true(pid > 1);
+    return pid;
+}
+
+/* A session kept for reuse (as the job runner's pool does) runs any number
+ * of commands at the same cost: nothing accumulates per command, neither in
+ * the session (channels held) nor on the server (its descriptors). Counts
+ * only, no timing. The user's shell is /bin/sh here so that 200 commands
+ * stay quick (root's rc files may be heavy on a developer machine). */
+static void test_reuse_many(void **state)
+{
+    (void)state;
+    SKIP_IF_NO_SSHD();
+    sshx_target t = {.host = "127.0.0.1", .port = env.port, .user = "cairntest",
+                     .password = env.password};
+    sshx_session *s = NULL;
+    int rc = sshx_connect(&t, &s);
+    if (rc != SSHX_OK)
+        print_error("connect: %s\n", sshx_error(s));
+    assert_int_equal(rc, SSHX_OK);
+    assert_int_equal(sshx_channels_held(s), 0);
+    long sshd = server_pid(s);
+    int fds0 = fd_count(sshd);
+
+    size_t most = 0;
+    for (int i = 0; i < 200; i++) {
+        sshx_result r;
+        rc = sshx_exec(s, "true", NULL, 0, 30, 0, NULL, NULL, NULL, &r);
+        if (rc != SSHX_OK)
+            fail_msg("command %d: %d %s", i, rc, sshx_error(s));
+        assert_int_equal(r.exit_code, 0);
+        sshx_result_free(&r);
+        /* At most the last channel, its CLOSE still due (taken in by the
+         * next call); never one per command run. */
+        size_t held = sshx_channels_held(s);
+        if (held > most)
+            most = held;
+        assert_true(held <= 1);
+        if (i % 20 == 19) /* pings interleaved: the same rule */
+            assert_int_equal(sshx_ping(s, 10), SSHX_OK);
+    }
+    assert_true(most <= 1);
+
+    /* The server holds no more than after the first command (its channel
+     * descriptors are released as each command ends; bounded wait). */
+    if (fds0 > 0) {
+        int fds = fd_count(sshd);
+        for (int i = 0; i < 200 && fds > fds0; i++) {
+            usleep(50000);
+            fds = fd_count(sshd);
+        }
+        assert_int_equal(fds, fds0);
+    }
+    sshx_close(s);
+}
+
+/* sshx_ping: a round trip that starts no command on the host; a session
+ * whose server went away fails it (and is then refused locally). */
+static void test_ping(void **state)
+{
+    (void)state;
+    SKIP_IF_NO_SSHD();
+    sshx_session *s = connect_key();
+    long sshd = server_pid(s);
+    int before = commands_started();
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sshx_ping(s, 10), SSHX_OK);
+    assert_int_equal(commands_started(), before);
+    assert_true(sshx_channels_held(s) <= 1);
+    sshx_result r;
+    assert_int_equal(sshx_exec(s, "echo still", NULL, 0, 30, 0, NULL, NULL, NULL, &r), SSHX_OK);
+    assert_string_equal(r.out, "still\n");
+    sshx_result_free(&r);
+
+    /* The connection's server process ends (as on a server restart). */
+    assert_int_equal(kill((pid_t)sshd, SIGKILL), 0);
+    assert_true(process_gone(sshd));
+    assert_int_not_equal(sshx_ping(s, 10), SSHX_OK);
+    assert_int_equal(sshx_exec(s, "true", NULL, 0, 5, 0, NULL, NULL, NULL, &r), SSHX_LOCAL);
+    sshx_result_free(&r);
+    sshx_close(s);
+    assert_int_equal(sshx_ping(NULL, 1), SSHX_LOCAL);
+    assert_int_equal(sshx_channels_held(NULL), 0);
+}
+
+/* Commands ended on a timeout, one of whose processes escaped the end
+ * (own session, SIGTERM ignored) and keeps writing: the session stays fit
+ * for reuse, holds no more than one channel at a time, and nothing of the
+ * ended commands reaches later ones. Then a server that stops answering
+ * (its process frozen) fails sshx_ping within the given time. */
+static void test_reuse_after_timeouts(void **state)
+{
+    (void)state;
+    SKIP_IF_NO_SSHD();
+    sshx_session *s = connect_key();
+    long stuck[3] = {0};
+    sshx_result r;
+    for (int i = 0; i < 3; i++) {
+        int rc = sshx_exec(s,
+                           "setsid sh -c 'trap \"\" TERM; i=0; while [ $i -lt 300 ]; do echo "
+                           "tick; sleep 0.1; i=$((i+1)); done' & echo stuck $!; wait",
+                           NULL, 0, 1, 0, NULL, NULL, NULL, &r);
+        assert_int_equal(rc, SSHX_TIMEOUT);
+        const char *p = strstr(r.out, "stuck ");
+        assert_non_null(p);
+        stuck[i] = strtol(p + 6, NULL, 10);
+        assert_true(stuck[i] > 1);
+        sshx_result_free(&r);
+        assert_true(sshx_channels_held(s) <= 1);
+        assert_int_equal(sshx_ping(s, 10), SSHX_OK);
+        assert_true(sshx_channels_held(s) <= 1);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(sshx_exec(s, "echo ok", NULL, 0, 30, 0, NULL, NULL, NULL, &r),
+                             SSHX_OK);
+            assert_string_equal(r.out, "ok\n");
+            sshx_result_free(&r);
+            assert_true(sshx_channels_held(s) <= 1);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        kill((pid_t)stuck[i], SIGKILL); /* may be gone already (SIGPIPE) */
+
+    long sshd = server_pid(s);
+    assert_int_equal(kill((pid_t)sshd, SIGSTOP), 0);
+    assert_int_equal(sshx_ping(s, 1), SSHX_TIMEOUT);
+    assert_non_null(strstr(sshx_error(s), "no answer"));
+    kill((pid_t)sshd, SIGCONT);
+    assert_int_equal(sshx_exec(s, "true", NULL, 0, 5, 0, NULL, NULL, NULL, &r), SSHX_LOCAL);
+    sshx_result_free(&r);
+    sshx_close(s);
+}
+
 /* ---- authentication ------------------------------------------------------------ */
 
 static void test_password_auth(void **state)
@@ -780,6 +951,9 @@ int main(void)
         cmocka_unit_test(test_output_limit),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_reuse_many),
+        cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_reuse_after_timeouts),
         cmocka_unit_test(test_password_auth),
         cmocka_unit_test(test_key_passphrase),
         cmocka_unit_test(test_closed_port),
