@@ -56,44 +56,60 @@ static bool split_key(const char *key, char *kind, size_t kcap, const char **nam
     return strcmp(kind, "host") == 0 ? !colon : colon && colon[1];
 }
 
-/* The requested series of one host: array, or NULL after answering 400. */
-static json_t *read_host(http_req *r, http_resp *w, int64_t host, const char *series, const range *rg)
+/* Points per series in one answer: enough for a chart as wide as a screen;
+ * longer ranges are consolidated (tsdb_read_text). */
+#define MAX_POINTS 800
+
+/* Write the requested series of one host as a JSON array into out. Returns
+ * false after answering 400/500. */
+static bool read_host(http_resp *w, int64_t host, const char *series, const range *rg, sbuf *out)
 {
-    json_t *out = json_array(), *keys = NULL;
+    int n = 0, rc;
+    sbuf_putc(out, '[');
     if (!series || !*series) { /* everything the host has */
-        keys = tsdb_list(host);
+        json_t *keys = tsdb_list(host);
         size_t i;
         json_t *s;
         json_array_foreach(keys, i, s) {
-            json_t *d = tsdb_read(host, json_string_value(json_object_get(s, "kind")),
-                                  json_string_value(json_object_get(s, "name")), rg->from, rg->to, rg->cf);
-            if (d)
-                json_array_append_new(out, d);
+            size_t mark = out->len;
+            if (n)
+                sbuf_putc(out, ',');
+            rc = tsdb_read_text(host, json_string_value(json_object_get(s, "kind")),
+                                json_string_value(json_object_get(s, "name")), rg->from, rg->to, rg->cf, MAX_POINTS,
+                                out);
+            if (rc == 1)
+                n++;
+            else
+                out->len = mark, out->data[mark] = '\0';
         }
         json_decref(keys);
-        return out;
+        sbuf_putc(out, ']');
+        return true;
     }
     char buf[2048];
     if (util_strcpy(buf, sizeof buf, series) < 0) {
-        json_decref(out);
         resp_error(w, 400, "bad_request", "series", "series list too long");
-        return NULL;
+        return false;
     }
     char *save = NULL;
     for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         char kind[16];
         const char *name;
         if (!split_key(k, kind, sizeof kind, &name)) {
-            json_decref(out);
             resp_error(w, 400, "bad_request", "series", "series are host, fs:MOUNT, disk:NAME or net:NAME");
-            return NULL;
+            return false;
         }
-        json_t *d = tsdb_read(host, kind, name, rg->from, rg->to, rg->cf);
-        if (d)
-            json_array_append_new(out, d);
+        size_t mark = out->len;
+        if (n)
+            sbuf_putc(out, ',');
+        rc = tsdb_read_text(host, kind, name, rg->from, rg->to, rg->cf, MAX_POINTS, out);
+        if (rc == 1)
+            n++;
+        else
+            out->len = mark, out->data[mark] = '\0';
     }
-    (void)r;
-    return out;
+    sbuf_putc(out, ']');
+    return true;
 }
 
 static bool host_visible(http_req *r, db_conn *c, int64_t id)
@@ -103,10 +119,19 @@ static bool host_visible(http_req *r, db_conn *c, int64_t id)
            res_in_scope(r, c, &res_hosts, id);
 }
 
+static void send_text(http_resp *w, sbuf *out)
+{
+    if (sbuf_failed(out))
+        resp_internal(w, "out of memory");
+    else
+        resp_body(w, 200, "application/json; charset=utf-8", sbuf_str(out), out->len);
+}
+
 void metrics_host(http_req *r, http_resp *w)
 {
     int64_t id;
     range rg;
+    sbuf out = SBUF_INIT;
     if (!req_id(r, w, 0, &id) || !parse_range(r, w, &rg))
         return;
     db_conn *c = db_acquire(r->app->db);
@@ -116,15 +141,22 @@ void metrics_host(http_req *r, http_resp *w)
         resp_error(w, 404, "not_found", NULL, "no host with id %lld", (long long)id);
         return;
     }
-    json_t *s = read_host(r, w, id, req_query(r, "series"), &rg);
-    if (s)
-        resp_json(w, 200, json_pack("{s:I, s:I, s:I, s:s, s:o}", "host_id", (json_int_t)id, "from",
-                                    (json_int_t)rg.from, "to", (json_int_t)rg.to, "cf", rg.cf, "series", s));
+    /* Written as text: a year of a host's series is thousands of numbers,
+     * and building them as JSON values first would cost more than reading
+     * them from the RRD files. */
+    sbuf_printf(&out, "{\"host_id\":%lld,\"from\":%lld,\"to\":%lld,\"cf\":\"%s\",\"series\":", (long long)id,
+                (long long)rg.from, (long long)rg.to, rg.cf);
+    if (read_host(w, id, req_query(r, "series"), &rg, &out)) {
+        sbuf_putc(&out, '}');
+        send_text(w, &out);
+    }
+    sbuf_free(&out);
 }
 
 void metrics_hosts(http_req *r, http_resp *w)
 {
     range rg;
+    sbuf out = SBUF_INIT;
     const char *hosts = req_query(r, "hosts");
     if (!parse_range(r, w, &rg))
         return;
@@ -132,7 +164,9 @@ void metrics_hosts(http_req *r, http_resp *w)
         resp_error(w, 400, "bad_request", "hosts", "hosts must list host ids separated by commas");
         return;
     }
-    json_t *out = json_object();
+    sbuf_printf(&out, "{\"from\":%lld,\"to\":%lld,\"cf\":\"%s\",\"hosts\":{", (long long)rg.from,
+                (long long)rg.to, rg.cf);
+    int n = 0;
     db_conn *c = db_acquire(r->app->db);
     for (const char *p = hosts; *p;) {
         char *end;
@@ -144,18 +178,15 @@ void metrics_hosts(http_req *r, http_resp *w)
         p = *end ? end + 1 : end;
         if (!host_visible(r, c, id))
             continue;
-        json_t *s = read_host(r, w, id, req_query(r, "series"), &rg);
-        if (!s)
+        sbuf_printf(&out, "%s\"%lld\":", n++ ? "," : "", id);
+        if (!read_host(w, id, req_query(r, "series"), &rg, &out))
             goto done;
-        char key[32];
-        snprintf(key, sizeof key, "%lld", id);
-        json_object_set_new(out, key, s);
     }
-    resp_json(w, 200, json_pack("{s:I, s:I, s:s, s:O}", "from", (json_int_t)rg.from, "to", (json_int_t)rg.to,
-                                "cf", rg.cf, "hosts", out));
+    sbuf_puts(&out, "}}");
+    send_text(w, &out);
 done:
     db_release(c);
-    json_decref(out);
+    sbuf_free(&out);
 }
 
 void metrics_series(http_req *r, http_resp *w)

@@ -12,6 +12,8 @@
 #ifndef CAIRN_TSDB_H
 #define CAIRN_TSDB_H
 
+#include "common/sbuf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +45,14 @@ int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, cons
  * (null for unknown values), or NULL when the series does not exist. */
 json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
                   const char *cf);
+
+/* Like tsdb_read, but writes the series object as JSON text to out and
+ * consolidates rows so that at most max_points remain (AVERAGE averages
+ * the known values of a group, MAX takes their maximum; the step grows
+ * accordingly). Returns 1 when written, 0 when the series does not exist,
+ * -1 on a read error. Values are written with 7 significant digits. */
+int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
+                   const char *cf, int max_points, sbuf *out);
 
 /* The series a host has: array of {"key","kind","name","ds":[…]}. */
 json_t *tsdb_list(int64_t host);

@@ -123,9 +123,10 @@ static int create_file(const char *path, const tsdb_kind *k, int64_t t)
         snprintf(ds[i], sizeof ds[i], "DS:%s:GAUGE:%d:U:U", k->ds[i], HEARTBEAT);
         argv[argc++] = ds[i];
     }
-    /* 1 min × 2 days, 5 min × 14 days, 1 h × 13 months (396 days). */
+    /* 1 min × 2 days, 5 min × 14 days, 1 h × 13 months (396 days). At one
+     * primary point per row MAX equals AVERAGE, so the 1-minute archive is
+     * kept once (reads of MAX at that resolution use it). */
     argv[argc++] = "RRA:AVERAGE:0.5:1:2880";
-    argv[argc++] = "RRA:MAX:0.5:1:2880";
     argv[argc++] = "RRA:AVERAGE:0.5:5:4032";
     argv[argc++] = "RRA:MAX:0.5:5:4032";
     argv[argc++] = "RRA:AVERAGE:0.5:60:9504";
@@ -143,13 +144,6 @@ int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, cons
         snprintf(err, errlen, "bad series %s", kind);
         return -1;
     }
-    if (access(path, F_OK) != 0) {
-        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
-        if (mkdir_p(dir) < 0 || create_file(path, k, t) != 0) {
-            snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
-            return -1;
-        }
-    }
     size_t o = (size_t)snprintf(sample, sizeof sample, "%lld", (long long)t);
     for (int i = 0; i < nds(k) && o < sizeof sample; i++) {
         if (isnan(values[i]))
@@ -163,7 +157,19 @@ int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, cons
     }
     const char *argv[1] = {sample};
     rrd_clear_error();
-    if (rrd_update_r(path, NULL, 1, argv) != 0) {
+    int rc = rrd_update_r(path, NULL, 1, argv);
+    if (rc != 0 && rrd_get_error() && strstr(rrd_get_error(), "No such file")) {
+        /* First sample of this series: create the file, then write. Trying
+         * the update first spares an access() on every other sample. */
+        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+        if (mkdir_p(dir) < 0 || create_file(path, k, t) != 0) {
+            snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
+            return -1;
+        }
+        rrd_clear_error();
+        rc = rrd_update_r(path, NULL, 1, argv);
+    }
+    if (rc != 0) {
         const char *e = rrd_get_error();
         /* "illegal attempt to update using time X when last update time is Y" */
         if (e && strstr(e, "minimum one second step"))
@@ -226,6 +232,86 @@ json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from
     json_object_set_new(out, "step", json_integer((json_int_t)step));
     json_object_set_new(out, "rows", rows);
     return out;
+}
+
+/* A JSON string literal (escaped by jansson) for s. */
+static void put_json_string(sbuf *out, const char *s)
+{
+    json_t *j = json_string(s);
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    sbuf_puts(out, t ? t : "\"\"");
+    free(t);
+    json_decref(j);
+}
+
+static void put_number(sbuf *out, double v)
+{
+    if (isnan(v) || isinf(v))
+        sbuf_puts(out, "null");
+    else
+        sbuf_printf(out, "%.7g", v);
+}
+
+int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
+                   const char *cf, int max_points, sbuf *out)
+{
+    char path[1200], key[600];
+    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0)
+        return 0;
+    time_t start = (time_t)from, end = (time_t)to;
+    unsigned long step = step_for(to - from), ds_cnt = 0;
+    char **ds_names = NULL;
+    rrd_value_t *data = NULL;
+    rrd_clear_error();
+    if (rrd_fetch_r(path, cf, &start, &end, &step, &ds_cnt, &ds_names, &data) != 0)
+        return access(path, R_OK) == 0 ? -1 : 0;
+    size_t rows = step ? (size_t)((end - start) / (time_t)step) : 0;
+    size_t group = max_points > 0 && rows > (size_t)max_points ? (rows + (size_t)max_points - 1) / (size_t)max_points : 1;
+    bool is_max = strcmp(cf, "MAX") == 0;
+    snprintf(key, sizeof key, "%s%s%s", kind, *name ? ":" : "", name);
+    sbuf_puts(out, "{\"key\":");
+    put_json_string(out, key);
+    sbuf_puts(out, ",\"kind\":");
+    put_json_string(out, kind);
+    sbuf_puts(out, ",\"name\":");
+    put_json_string(out, name);
+    sbuf_puts(out, ",\"ds\":[");
+    for (unsigned long i = 0; i < ds_cnt; i++) {
+        if (i)
+            sbuf_putc(out, ',');
+        put_json_string(out, ds_names[i]);
+        rrd_freemem(ds_names[i]);
+    }
+    rrd_freemem(ds_names);
+    sbuf_printf(out, "],\"start\":%lld,\"step\":%lld,\"rows\":[", (long long)start,
+                (long long)(step * group));
+    double acc[TSDB_MAX_DS];
+    int known[TSDB_MAX_DS];
+    bool first = true;
+    for (size_t r = 0; r < rows; r += group) {
+        size_t n = rows - r < group ? rows - r : group;
+        for (unsigned long d = 0; d < ds_cnt && d < TSDB_MAX_DS; d++) {
+            acc[d] = 0;
+            known[d] = 0;
+            for (size_t g = 0; g < n; g++) {
+                double v = data[(r + g) * ds_cnt + d];
+                if (isnan(v))
+                    continue;
+                acc[d] = known[d] == 0 ? v : is_max ? (v > acc[d] ? v : acc[d]) : acc[d] + v;
+                known[d]++;
+            }
+        }
+        sbuf_printf(out, "%s[%lld", first ? "" : ",", (long long)(start + (time_t)((r + n) * step)));
+        first = false;
+        for (unsigned long d = 0; d < ds_cnt && d < TSDB_MAX_DS; d++) {
+            sbuf_putc(out, ',');
+            put_number(out, known[d] == 0 ? NAN : is_max ? acc[d] : acc[d] / known[d]);
+        }
+        sbuf_putc(out, ']');
+    }
+    sbuf_puts(out, "]}");
+    rrd_freemem(data);
+    return sbuf_failed(out) ? -1 : 1;
 }
 
 json_t *tsdb_list(int64_t host)
