@@ -82,7 +82,7 @@ const route cairn_routes[] = {
     /* Agents and monitoring (docs/AGENT.md). Reports are telemetry and are
      * not audited; enrollments and token changes are. */
     {"POST", "/api/v1/agent/enroll", "public", agent_enroll, "agent.enroll", 0, 16384, NULL},
-    {"POST", "/api/v1/agent/report", "agent", ingest_report, "agent.report", 0, 4u << 20, NULL},
+    {"POST", "/api/v1/agent/report", "agent", ingest_report, "agent.report", ROUTE_QUIET, 4u << 20, NULL},
     {"GET", "/api/v1/agent/enroll-token", "settings:admin", agent_enroll_token_get, NULL, 0, 0, NULL},
     {"POST", "/api/v1/agent/enroll-token/rotate", "settings:admin", agent_enroll_token_rotate, "agent.enroll_token_rotate", 0, 0, NULL},
     {"POST", "/api/v1/hosts/{id}/agent/revoke", "assets:admin", agent_revoke_host, "agent.revoke", 0, 0, NULL},

@@ -18,6 +18,7 @@
 enum {
     ROUTE_SLOW = 1 << 0,     /* run on the worker pool (password hashing…) */
     ROUTE_NO_CSRF = 1 << 1,  /* session writes without the CSRF header (login) */
+    ROUTE_QUIET = 1 << 2,    /* successful calls logged at debug level (agent reports) */
 };
 
 struct route {
