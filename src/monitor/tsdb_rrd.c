@@ -244,12 +244,51 @@ static void put_json_string(sbuf *out, const char *s)
     json_decref(j);
 }
 
+/* Append n in decimal (digits only, no sign). */
+static size_t put_digits(char *p, unsigned long long n)
+{
+    char tmp[24];
+    size_t k = 0, len;
+    do
+        tmp[k++] = (char)('0' + n % 10);
+    while ((n /= 10));
+    for (len = 0; len < k; len++)
+        p[len] = tmp[k - 1 - len];
+    return len;
+}
+
+/* A sample as JSON: null when unknown; otherwise fixed-point with at most
+ * three decimals (charts need no more, and this avoids printf's float
+ * formatting, which dominated the cost of a chart answer); very large or
+ * very small magnitudes fall back to %.7g. */
 static void put_number(sbuf *out, double v)
 {
-    if (isnan(v) || isinf(v))
+    if (isnan(v) || isinf(v)) {
         sbuf_puts(out, "null");
-    else
+        return;
+    }
+    double a = fabs(v);
+    if (a >= 1e12 || (a > 0 && a < 0.001)) {
         sbuf_printf(out, "%.7g", v);
+        return;
+    }
+    char buf[48];
+    size_t n = 0;
+    unsigned long long milli = (unsigned long long)llround(a * 1000.0);
+    if (v < 0 && milli)
+        buf[n++] = '-';
+    n += put_digits(buf + n, milli / 1000);
+    unsigned frac = (unsigned)(milli % 1000);
+    if (frac) {
+        buf[n++] = '.';
+        buf[n++] = (char)('0' + frac / 100);
+        if (frac % 100) {
+            buf[n++] = (char)('0' + frac / 10 % 10);
+            if (frac % 10)
+                buf[n++] = (char)('0' + frac % 10);
+        }
+    }
+    sbuf_append(out, buf, n);
 }
 
 int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t from, int64_t to,
