@@ -9,8 +9,11 @@
  *   "playbook_id": 4, "extra_vars": {…}, "check": true
  * plus "timeout" (seconds per host, default 300). Targets are limited to the
  * hosts of the caller's host groups when the role has any; a host outside
- * them is "not found". Every job, its creator and its command go to the
- * audit log (the router writes it; the detail carries the spec).
+ * them is "not found". Such a role also sees only the jobs that ran on at
+ * least one of its hosts (with only those hosts' results), and may cancel
+ * only jobs that run on its hosts alone. Every job, its creator and its
+ * command go to the audit log (the router writes it; the detail carries the
+ * spec).
  */
 #include "jobs/jobs.h"
 
@@ -168,7 +171,8 @@ static bool build_spec(http_resp *w, db_conn *c, const char *kind, const json_t 
     if (strcmp(kind, "script") == 0) {
         if (!check_args(w, json_object_get(body, "args")))
             return false;
-        json_object_set_new(spec, "args", json_incref(json_object_get(body, "args") ? json_object_get(body, "args") : json_array()));
+        json_t *args = json_object_get(body, "args");
+        json_object_set_new(spec, "args", args ? json_incref(args) : json_array());
         return pin_library(w, c, "script_id", "script", json_object_get(body, "script_id"), spec);
     }
     if (strcmp(kind, "file") == 0)
@@ -369,6 +373,15 @@ void jobs_list(http_req *r, http_resp *w)
         const char *t = req_query(r, "task_id");
         if (t && *t && util_parse_i64(t, &task))
             listq_where(&q, "task_id = $%d", DB_INT(task));
+        /* A role limited to host groups sees the jobs that ran on its hosts. */
+        if (res_scoped(r, &res_hosts)) {
+            sbuf in = SBUF_INIT;
+            sbuf_puts(&in, "id IN (SELECT job_id FROM job_results WHERE 1=1");
+            res_scope_sql(r, &res_hosts, &in, "host_id");
+            sbuf_puts(&in, ")");
+            listq_where_sql(&q, sbuf_str(&in));
+            sbuf_free(&in);
+        }
         listq_run(r, w, &q,
                   "SELECT id, kind, status, spec, host_count, ok_count, failed_count, unreachable_count, "
                   "created_by, created_by_name, task_id, rerun_of, created_at, started_at, finished_at FROM jobs",
@@ -377,11 +390,31 @@ void jobs_list(http_req *r, http_resp *w)
     listq_free(&q);
 }
 
-/* Job row + results, or NULL. Hosts outside the caller's scope are hidden. */
+/* How many of the job's hosts there are, and how many the caller may see
+ * (the same unless the caller's role is limited to host groups). */
+static bool job_scope(http_req *r, db_conn *c, int64_t id, int64_t *total, int64_t *visible)
+{
+    sbuf sql = SBUF_INIT;
+    *total = *visible = 0;
+    sbuf_puts(&sql, "SELECT count(*) FROM job_results WHERE job_id = $1");
+    res_scope_sql(r, &res_hosts, &sql, "host_id");
+    bool ok = !sbuf_failed(&sql) &&
+              db_query_int(c, "SELECT count(*) FROM job_results WHERE job_id = $1", DB_ARGS(DB_INT(id)), total) ==
+                  DB_OK &&
+              db_query_int(c, sbuf_str(&sql), DB_ARGS(DB_INT(id)), visible) == DB_OK;
+    sbuf_free(&sql);
+    return ok;
+}
+
+/* Job row + results, or NULL. Hosts outside the caller's scope are hidden,
+ * and a job on none of the caller's hosts is not found. */
 static json_t *load_job(http_req *r, db_conn *c, int64_t id)
 {
     json_t *job = NULL, *results = NULL;
     sbuf sql = SBUF_INIT;
+    int64_t total = 0, visible = 0;
+    if (!job_scope(r, c, id, &total, &visible) || (total > 0 && visible == 0))
+        return NULL;
     if (db_query_one(c, "SELECT id, kind, status, spec, host_count, ok_count, failed_count, unreachable_count, "
                         "created_by, created_by_name, task_id, rerun_of, cancel_requested, created_at, started_at, "
                         "finished_at FROM jobs WHERE id = $1",
@@ -428,7 +461,14 @@ void jobs_cancel(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    int64_t now = util_now();
+    int64_t now = util_now(), total = 0, visible = 0;
+    /* Cancelling stops the job on all its hosts: a role limited to host
+     * groups may cancel only jobs that run on its hosts alone. */
+    if (!job_scope(r, c, id, &total, &visible) || total == 0 || visible < total) {
+        resp_error(w, 404, "not_found", NULL, "no job with id %lld", (long long)id);
+        db_release(c);
+        return;
+    }
     /* A queued job is cancelled at once; a running one is asked to stop. */
     if (db_exec(c, "UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = $1 "
                    "WHERE id = $2 AND status = 'queued'",
@@ -529,37 +569,105 @@ static int send_json(ws_conn *c, json_t *j)
     return rc;
 }
 
-/* Follow the in-memory stream when this cairnd runs the job; otherwise poll
- * the database and send the job whenever it changes. */
+static bool job_finished(const json_t *job)
+{
+    const char *st = json_string_value(json_object_get(job, "status"));
+    return st && strcmp(st, "queued") != 0 && strcmp(st, "running") != 0;
+}
+
+/* The job as stored now, with only the results the watcher was shown in its
+ * first snapshot (its scope was applied then; the request is gone now). */
+static json_t *reload_job(watch_ctx *wc)
+{
+    json_t *job = NULL, *results = NULL;
+    db_conn *c = db_acquire(wc->app->db);
+    if (db_query_one(c, "SELECT id, kind, status, spec, host_count, ok_count, failed_count, unreachable_count, "
+                        "created_by, created_by_name, task_id, rerun_of, cancel_requested, created_at, started_at, "
+                        "finished_at FROM jobs WHERE id = $1",
+                     DB_ARGS(DB_INT(wc->job_id)), &job) != DB_OK ||
+        db_query(c, "SELECT host_id, hostname, status, exit_code, stdout, stderr, error, changed, truncated, "
+                    "started_at, finished_at FROM job_results WHERE job_id = $1 ORDER BY hostname",
+                 DB_ARGS(DB_INT(wc->job_id)), &results) != DB_OK) {
+        db_release(c);
+        json_decref(job);
+        json_decref(results);
+        return NULL;
+    }
+    db_release(c);
+    json_t *visible = json_array(), *res, *seen;
+    size_t i, k;
+    json_array_foreach(results, i, res) {
+        bool shown = false;
+        json_array_foreach(json_object_get(wc->snapshot, "results"), k, seen)
+            shown |= json_integer_value(json_object_get(seen, "host_id")) ==
+                     json_integer_value(json_object_get(res, "host_id"));
+        if (shown)
+            json_array_append(visible, res);
+    }
+    json_decref(results);
+    json_t *spec = json_loads(json_string_value(json_object_get(job, "spec")), 0, NULL);
+    json_t *file = json_object_get(spec, "file");
+    if (file)
+        json_object_del(file, "content_base64");
+    json_object_set_new(job, "spec", spec ? spec : json_null());
+    json_object_set_new(job, "results", visible);
+    return job;
+}
+
+/* Follow the in-memory stream when this cairnd runs the job. When it does
+ * not (another cairnd on the same database claimed it, or it is still
+ * queued), poll the database: send the job again whenever it changes, and
+ * the final job event when it ends, so every watcher sees the end. */
 static void watch_run(ws_conn *c, void *p)
 {
     watch_ctx *wc = p;
     if (send_json(c, json_pack("{s:s, s:O}", "type", "snapshot", "job", wc->snapshot)) < 0)
         return;
-    const char *st = json_string_value(json_object_get(wc->snapshot, "status"));
-    if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+    if (job_finished(wc->snapshot))
         return;
+    json_t *last = json_incref(wc->snapshot);
     size_t cursor = 0;
     bool done = false;
-    for (int waited = 0; !done && !ws_closed(c); waited++) {
+    double next_poll = util_mono_ms() + 1000;
+    while (!done && !ws_closed(c)) {
         stream *s = stream_get(wc->job_id);
-        if (!s) {
-            if (waited > 3600 * 4) /* give up after an hour of nothing */
-                return;
-            usleep(250000);
+        if (s) {
+            char *ev;
+            int rc = 0;
+            while (rc == 0 && (ev = stream_next(s, &cursor, 500, &done))) {
+                rc = ws_send_text(c, ev, strlen(ev));
+                free(ev);
+            }
+            stream_put(s);
+            if (rc < 0)
+                break;
             continue;
         }
-        char *ev;
-        while ((ev = stream_next(s, &cursor, 500, &done))) {
-            int rc = ws_send_text(c, ev, strlen(ev));
-            free(ev);
-            if (rc < 0) {
-                stream_put(s);
-                return;
-            }
+        usleep(250000);
+        if (util_mono_ms() < next_poll)
+            continue;
+        next_poll = util_mono_ms() + 1000;
+        json_t *now = reload_job(wc);
+        if (!now || json_equal(now, last)) {
+            json_decref(now);
+            continue;
         }
-        stream_put(s);
+        json_decref(last);
+        last = now;
+        if (!job_finished(now)) {
+            if (send_json(c, json_pack("{s:s, s:O}", "type", "snapshot", "job", now)) < 0)
+                break;
+            continue;
+        }
+        /* It ended elsewhere: the final state, then the job event as a runner sends it. */
+        if (send_json(c, json_pack("{s:s, s:O}", "type", "snapshot", "job", now)) == 0)
+            send_json(c, json_pack("{s:s, s:O, s:{s:O, s:O, s:O}}", "type", "job", "status",
+                                   json_object_get(now, "status"), "summary", "ok", json_object_get(now, "ok_count"),
+                                   "failed", json_object_get(now, "failed_count"), "unreachable",
+                                   json_object_get(now, "unreachable_count")));
+        break;
     }
+    json_decref(last);
 }
 
 void jobs_stream(http_req *r, http_resp *w)

@@ -201,12 +201,17 @@ void jobs_stop(int timeout_ms)
 {
     if (!q.started)
         return;
+    int64_t stopped[MAX_SLOTS];
+    int nstopped = 0;
     pthread_mutex_lock(&q.mu);
     q.stopping = true;
     pthread_cond_broadcast(&q.cv);
-    for (int i = 0; i < q.nslots; i++)
+    for (int i = 0; i < q.nslots; i++) {
         if (q.slots[i].run)
             q.slots[i].run->cancel = true;
+        if (q.slots[i].busy && q.slots[i].job)
+            stopped[nstopped++] = json_integer_value(json_object_get(q.slots[i].job, "id"));
+    }
     pthread_mutex_unlock(&q.mu);
     pthread_join(q.dispatcher, NULL);
     double until = util_mono_ms() + timeout_ms;
@@ -226,8 +231,24 @@ void jobs_stop(int timeout_ms)
     pthread_mutex_unlock(&q.mu);
     runner_shutdown();
     sshpool_sweep(true);
-    /* Anything of ours still marked running did not finish: interrupted. */
+    /* The runner ended the jobs we stopped as if a user had cancelled them;
+     * nobody did (cancel_requested = 0): cairnd stopped under them, which
+     * jobs.h calls interrupted (and a rerun can finish them). */
     db_conn *c = db_acquire(q.app->db);
+    for (int i = 0; i < nstopped; i++) {
+        int64_t n = 0;
+        if (db_exec(c, "UPDATE jobs SET status = 'interrupted' WHERE id = $1 AND status = 'cancelled' "
+                       "AND cancel_requested = 0",
+                    DB_ARGS(DB_INT(stopped[i])), &n) != DB_OK || n == 0)
+            continue;
+        db_exec(c, "UPDATE job_results SET status = 'interrupted', error = 'cairnd stopped while this ran' "
+                   "WHERE job_id = $1 AND status = 'cancelled'",
+                DB_ARGS(DB_INT(stopped[i])), NULL);
+        db_exec(c, "UPDATE tasks SET last_status = 'interrupted' WHERE last_status = 'cancelled' AND id = "
+                   "(SELECT task_id FROM jobs WHERE id = $1)",
+                DB_ARGS(DB_INT(stopped[i])), NULL);
+    }
+    /* Anything of ours still marked running did not finish: interrupted. */
     db_exec(c, "UPDATE jobs SET lease_until = 0 WHERE lease_owner = $1 AND status = 'running'",
             DB_ARGS(DB_TEXT(q.owner)), NULL);
     db_release(c);

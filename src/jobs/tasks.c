@@ -23,6 +23,7 @@
 
 #include "api/audit.h"
 #include "api/listq.h"
+#include "cmdb/res_internal.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "http/auth.h"
@@ -188,13 +189,42 @@ static json_t *load_task(db_conn *c, int64_t id)
     return task_row(row);
 }
 
+/* Load a task the caller may see: a role limited to host groups sees only
+ * tasks whose targets lie within its groups (what jobs_prepare with the
+ * caller's rights finds), like the hosts themselves; otherwise the task is
+ * "not found". NULL when missing or hidden. */
+static json_t *load_visible_task(http_req *r, db_conn *c, int64_t id)
+{
+    json_t *t = load_task(c, id);
+    if (!t || !res_scoped(r, &res_hosts))
+        return t;
+    http_resp w = {.fd = -1};
+    const char *kind;
+    json_t *spec = NULL, *hosts = NULL;
+    bool hidden = false;
+    if (!jobs_prepare(r, &w, c, json_object_get(t, "job"), &kind, &spec, &hosts) && w.body) {
+        json_t *e = json_loads(w.body, 0, NULL);
+        const char *f = json_string_value(json_object_get(json_object_get(e, "error"), "field"));
+        hidden = f && (strcmp(f, "hosts") == 0 || strcmp(f, "groups") == 0);
+        json_decref(e);
+    }
+    json_decref(spec);
+    json_decref(hosts);
+    resp_free(&w);
+    if (hidden) {
+        json_decref(t);
+        t = NULL;
+    }
+    return t;
+}
+
 void tasks_get(http_req *r, http_resp *w)
 {
     int64_t id;
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    json_t *t = load_task(c, id);
+    json_t *t = load_visible_task(r, c, id);
     db_release(c);
     if (!t) {
         resp_error(w, 404, "not_found", NULL, "no task with id %lld", (long long)id);
@@ -289,7 +319,7 @@ void tasks_update(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id) || !(body = req_json(r, w)) || !check_fields(w, body, false))
         goto done;
     c = db_acquire(r->app->db);
-    if (!(before = load_task(c, id))) {
+    if (!(before = load_visible_task(r, c, id))) {
         resp_error(w, 404, "not_found", NULL, "no task with id %lld", (long long)id);
         goto done;
     }
@@ -342,7 +372,10 @@ void tasks_delete(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    if (db_exec(c, "DELETE FROM tasks WHERE id = $1", DB_ARGS(DB_INT(id)), &n) != DB_OK)
+    json_t *t = load_visible_task(r, c, id);
+    if (!t)
+        resp_error(w, 404, "not_found", NULL, "no task with id %lld", (long long)id);
+    else if (db_exec(c, "DELETE FROM tasks WHERE id = $1", DB_ARGS(DB_INT(id)), &n) != DB_OK)
         resp_internal(w, db_errmsg(c));
     else if (!n)
         resp_error(w, 404, "not_found", NULL, "no task with id %lld", (long long)id);
@@ -351,6 +384,7 @@ void tasks_delete(http_req *r, http_resp *w)
         resp_json(w, 200, json_pack("{s:b}", "ok", 1));
     }
     db_release(c);
+    json_decref(t);
 }
 
 void tasks_preview(http_req *r, http_resp *w)
@@ -418,7 +452,7 @@ void tasks_run_now(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    json_t *t = load_task(c, id);
+    json_t *t = load_visible_task(r, c, id);
     if (!t) {
         resp_error(w, 404, "not_found", NULL, "no task with id %lld", (long long)id);
         goto done;

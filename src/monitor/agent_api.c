@@ -263,7 +263,9 @@ done:
     json_decref(hist);
 }
 
-/* The agent binary next to cairnd's own binary (build/cairn-agent). */
+/* The agent binary next to cairnd's own binary (build/cairn-agent). A
+ * sanitizer build (build/asan/cairnd) serves the release agent one level up:
+ * the ASan agent beside it needs libasan, which managed hosts do not have. */
 static bool agent_binary_path(char *out, size_t cap)
 {
     char exe[PATH_MAX];
@@ -275,17 +277,14 @@ static bool agent_binary_path(char *out, size_t cap)
     if (!slash)
         return false;
     *slash = '\0';
-    if (snprintf(out, cap, "%s/cairn-agent", exe) >= (int)cap)
-        return false;
-    if (access(out, R_OK) == 0)
-        return true;
-    /* build/asan/cairnd serves build/cairn-agent */
     char *parent = strrchr(exe, '/');
     if (parent && strcmp(parent + 1, "asan") == 0) {
         *parent = '\0';
-        return snprintf(out, cap, "%s/cairn-agent", exe) < (int)cap && access(out, R_OK) == 0;
+        if (snprintf(out, cap, "%s/cairn-agent", exe) < (int)cap && access(out, R_OK) == 0)
+            return true;
+        *parent = '/';
     }
-    return false;
+    return snprintf(out, cap, "%s/cairn-agent", exe) < (int)cap && access(out, R_OK) == 0;
 }
 
 void agent_download(http_req *r, http_resp *w)

@@ -86,6 +86,20 @@ static int merge_field(db_conn *c, int64_t host, const char *field, const char *
     bool ours = cur[0] == '\0' || (last && strcmp(last, cur) == 0);
     bool changed = strcmp(cur, value) != 0;
     rc = DB_OK;
+    /* A hostname another host already has is not taken: look first rather
+     * than let the UNIQUE constraint refuse the UPDATE, because on
+     * PostgreSQL a failed statement aborts the whole report's transaction
+     * (the agent would then retry the same report for ever). */
+    int64_t taken = 0;
+    if (ours && changed && strcmp(field, "hostname") == 0 &&
+        (rc = db_query_int(c, "SELECT count(*) FROM hosts WHERE hostname = $1 AND id <> $2",
+                           DB_ARGS(DB_TEXT(value), DB_INT(host)), &taken)) == DB_OK &&
+        taken > 0) {
+        log_warn("fact_not_applied", "host=%lld field=%s reason=taken_by_another_host", (long long)host, field);
+        goto done;
+    }
+    if (rc != DB_OK)
+        goto done;
     if (ours && changed) {
         snprintf(sql, sizeof sql, "UPDATE hosts SET %s = $1, updated_at = $2 WHERE id = $3", field);
         bool is_int = strcmp(field, "cpu_count") == 0 || strcmp(field, "memory_mb") == 0;

@@ -262,6 +262,11 @@ void ingest_report(http_req *r, http_resp *w)
             goto fail;
         rc ? accepted++ : skipped++;
     }
+    /* Nothing new stored (a replay): answer the interval on record, not the
+     * default, since an agent adopts the interval of a 200 (docs/AGENT.md). */
+    if (accepted == 0)
+        db_query_int(c, "SELECT agent_interval FROM hosts WHERE id = $1", DB_ARGS(DB_INT(r->auth.host_id)),
+                     &interval);
     resp_json(w, 200, json_pack("{s:i, s:i, s:I}", "accepted", accepted, "skipped", skipped, "interval",
                                 (json_int_t)interval));
     goto done;

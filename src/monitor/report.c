@@ -16,6 +16,9 @@
 #include <string.h>
 
 #define MAX_SERIES 64
+/* The facts object as stored (host_fact_docs): real ones are a few KiB even
+ * with hundreds of NICs and disks; unknown fields must not fill the database. */
+#define MAX_FACTS_BYTES (256u << 10)
 
 static bool str_ok(const json_t *v, size_t max)
 {
@@ -33,6 +36,17 @@ static bool facts_check(const json_t *f, char *err, size_t errlen)
             snprintf(err, errlen, "facts.%s must be text of at most 256 bytes", *k);
             return false;
         }
+    /* The hostname names a host in the CMDB: never blank (AGENT.md: unknown
+     * fields are left out, never sent empty), at most a DNS name long. */
+    json_t *hn = json_object_get(f, "hostname");
+    if (hn && (json_string_length(hn) == 0 || json_string_length(hn) > 253)) {
+        snprintf(err, errlen, "facts.hostname must be 1 to 253 bytes");
+        return false;
+    }
+    if (json_dumpb(f, NULL, 0, JSON_COMPACT) > MAX_FACTS_BYTES) {
+        snprintf(err, errlen, "facts are larger than %u KiB", MAX_FACTS_BYTES >> 10);
+        return false;
+    }
     const char *mgmt = json_string_value(json_object_get(f, "management_ip"));
     unsigned char addr[16];
     if (mgmt && inet_pton(AF_INET, mgmt, addr) != 1 && inet_pton(AF_INET6, mgmt, addr) != 1) {
