@@ -3,8 +3,9 @@
  *   res_field.c  checking one JSON value against its field, and turning it
  *                into a bound SQL value; checking references
  *   res_row.c    reading rows: the SELECT list, secrets as "<name>_set",
- *                sets (group_ids…) and display names of references; the
- *                caller's host-group scope
+ *                sets (group_ids…) and display names of references, for
+ *                JSON rows and for columnar pages written straight to JSON
+ *                text; the caller's host-group scope
  *   res_write.c  create, update, delete, bulk delete, the search text
  *   res_list.c   list with search, filters, sort, pages; CSV export; schema
  *   res_csv.c    CSV reading and writing; import
@@ -16,6 +17,7 @@
 #define CAIRN_RES_INTERNAL_H
 
 #include "cmdb/resource.h"
+#include "common/jsonw.h"
 #include "common/sbuf.h"
 #include "http/router.h"
 
@@ -59,8 +61,61 @@ void res_normalize_body(const resource *res, json_t *body);
 /* The SELECT column list of res (secrets as CASE … AS name_set). */
 void res_select_list(const resource *res, sbuf *out, const char *prefix);
 
-/* Add sets (REFS/BACKREFS) and "_display" names to each row of rows. */
+/* Add sets (REFS/BACKREFS) and "_display" names to each row of rows, and
+ * turn flags, tags and secret markers into their JSON types. */
 int res_expand_rows(const http_req *r, db_conn *c, const resource *res, json_t *rows);
+
+/* ---- a page read as columns (res_row.c) -----------------------------------
+ * The list answer's fast path: the page's rows stay a db_cols result, the
+ * references and sets of the whole page are read with one query per field,
+ * and res_page_write() writes the items straight to JSON text -- byte for
+ * byte what res_expand_rows() and resp_json() make of the same rows. */
+
+#define RES_MAX_EXPAND 16 /* reference and set fields of one resource */
+
+/* The display names of one reference field, or the members of one set
+ * field, for the rows of a page. */
+typedef struct {
+    const res_field *f;
+    int col;       /* FT_REF: the page's column holding the reference; sets: -1 */
+    db_cols found; /* FT_REF: (id, d) ordered by id; sets: (owner, id, d) in any order */
+    int *head;     /* sets: the first link (row of found) of each page row, -1: none */
+    int *next;     /* sets: the next link of the same page row by id, -1: none */
+} res_expansion;
+
+typedef struct {
+    const resource *res;
+    db_cols rows;          /* the page: id, the columns, the <secret>_set flags */
+    int id_col;
+    unsigned char *kind;   /* per column: how it is written */
+    res_expansion exp[RES_MAX_EXPAND];
+    int nexp;
+} res_page;
+
+/* For rows (moved into p, which then owns them) read with the SELECT list of
+ * res_select_list(): read the references and sets of every row (within the
+ * caller's scope, as res_expand_rows()) and prepare the writing. Returns a
+ * DB_* code (db_errmsg(c) tells more); p must be freed with res_page_free()
+ * in every case. */
+int res_page_expand(const http_req *r, db_conn *c, const resource *res, db_cols *rows, res_page *p);
+
+/* Write the page's rows as a JSON array of objects. Errors (out of memory)
+ * leave w failed. */
+void res_page_write(const res_page *p, jsonw *w);
+
+/* Free what p holds; safe on a zeroed or already freed page. */
+void res_page_free(res_page *p);
+
+/* The caller's group ids (the positive integers of r->auth.group_ids) as a
+ * malloc'd array in *ids (NULL when there are none) and their number in *n,
+ * to bind with DB_INTS() under res_scope_cond(). False when out of memory. */
+bool res_scope_list(const http_req *r, int64_t **ids, size_t *n);
+
+/* The condition "<col> is the id of a row of res that the caller may see",
+ * for a caller res_scoped() for res, with its group ids (res_scope_list)
+ * bound as parameter $k, written to out (len bytes). Returns DB_OK, or
+ * DB_ERR when out is too small. */
+int res_scope_cond(const db *d, const resource *res, const char *col, int k, char *out, size_t len);
 
 /* One row as the API returns it, or NULL (DB_NOTFOUND in *rc). */
 json_t *res_load(const http_req *r, db_conn *c, const resource *res, int64_t id, int *rc);

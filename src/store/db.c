@@ -7,6 +7,10 @@
  * transaction the borrower left open before pushing the connection back and
  * waking one waiter. Every other call is argument checking plus dispatch to
  * the backend's run/script functions. Migrations are in db_migrate.c.
+ *
+ * Columnar results (db_query_cols) are filled by the backend's run_cols;
+ * this file frees them, finds columns and turns a cell into the JSON value
+ * db_query() would have made, so both read paths agree to the byte.
  */
 #include "store/db.h"
 #include "store/db_impl.h"
@@ -329,6 +333,118 @@ int db_exec_script(db_conn *c, const char *sql)
     if (rc != DB_OK)
         return rc;
     return c->owner->be->script(c, sql);
+}
+
+/* ---- columnar results and integer lists --------------------------------- */
+
+int db_query_cols(db_conn *c, const char *sql, const db_val *params, int n, db_cols *out)
+{
+    int rc;
+
+    if (out)
+        memset(out, 0, sizeof *out);
+    rc = check_args(c, sql, params, n);
+    if (rc != DB_OK)
+        return rc;
+    if (!out) {
+        db_set_err(c, "db_query_cols: out is NULL");
+        return DB_ERR;
+    }
+    rc = c->owner->be->run_cols(c, sql, params, n, out);
+    if (rc != DB_OK)
+        db_cols_free(out); /* zeroed: callers may free it again */
+    return rc;
+}
+
+void db_cols_free(db_cols *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < sizeof r->mem_ / sizeof r->mem_[0]; i++)
+        free(r->mem_[i]);
+    if (r->res_ && r->res_free_)
+        r->res_free_(r->res_);
+    memset(r, 0, sizeof *r);
+}
+
+int db_cols_find(const db_cols *r, const char *name)
+{
+    for (int i = 0; r && name && i < r->ncols; i++) {
+        if (strcmp(r->names[i], name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+json_t *db_cell_json(const db_cell *cell)
+{
+    switch (cell->type) {
+    case DBC_INT:
+        return json_integer((json_int_t)cell->v.i);
+    case DBC_REAL:
+        return json_real(cell->v.d);
+    case DBC_TEXT:
+        return db_json_text(cell->v.s, cell->len);
+    case DBC_BOOL:
+        return json_boolean(cell->v.i != 0);
+    case DBC_NULL:
+    default:
+        return json_null();
+    }
+}
+
+int db_sql_in_ints(const db *d, const char *col, int k, char *out, size_t len)
+{
+    int w;
+
+    if (!out || len == 0)
+        return DB_ERR;
+    out[0] = '\0';
+    if (!d || !col || k <= 0)
+        return DB_ERR;
+    w = d->be->sql_in_ints(out, len, col, k);
+    if (w < 0 || (size_t)w >= len) {
+        out[0] = '\0';
+        return DB_ERR;
+    }
+    return DB_OK;
+}
+
+char *db_ints_text(db_conn *c, const db_val *v, char open)
+{
+    enum { INT_CHARS = 21 }; /* "-9223372036854775808" and a separator */
+    const char close = open == '[' ? ']' : '}';
+    size_t o = 0;
+    char *buf;
+
+    if (v->nints > DB_INTS_MAX || (v->nints > 0 && !v->ints)) {
+        db_set_err(c, "bad integer list (%zu integers, at most %zu)", v->nints, (size_t)DB_INTS_MAX);
+        return NULL;
+    }
+    buf = malloc(v->nints * INT_CHARS + 3);
+    if (!buf) {
+        db_set_err(c, "out of memory");
+        return NULL;
+    }
+    buf[o++] = open;
+    for (size_t i = 0; i < v->nints; i++) {
+        char t[INT_CHARS];
+        uint64_t u = v->ints[i] < 0 ? 0 - (uint64_t)v->ints[i] : (uint64_t)v->ints[i];
+        size_t p = sizeof t;
+        do {
+            t[--p] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v->ints[i] < 0)
+            t[--p] = '-';
+        if (i > 0)
+            buf[o++] = ',';
+        memcpy(buf + o, t + p, sizeof t - p);
+        o += sizeof t - p;
+    }
+    buf[o++] = close;
+    buf[o] = '\0';
+    return buf;
 }
 
 /* ---- transactions ------------------------------------------------------ */

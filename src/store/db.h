@@ -15,6 +15,13 @@
  *
  * Errors are returned as DB_* codes; db_errmsg() gives the backend's text for
  * the last error on that connection (for logs, not for API clients).
+ *
+ * Hot read paths (list pages) can skip the JSON objects: db_query_cols()
+ * returns a columnar result of typed C cells whose text lives in one block
+ * per result (PostgreSQL: the PGresult itself), freed at once by
+ * db_cols_free(). A list of integers (a page's ids) is bound as ONE value,
+ * DB_INTS(), tested with the condition db_sql_in_ints() writes, so the SQL
+ * text does not change with the list and cached statements are reused.
  */
 #ifndef CAIRN_DB_H
 #define CAIRN_DB_H
@@ -35,19 +42,27 @@ enum {
     DB_BUSY = -5,       /* lock timeout */
 };
 
-typedef enum { DBV_NULL, DBV_INT, DBV_REAL, DBV_TEXT } db_val_type;
+typedef enum { DBV_NULL, DBV_INT, DBV_REAL, DBV_TEXT, DBV_INTS } db_val_type;
 
-/* One bound parameter. Text is borrowed: it must outlive the call. */
+/* One bound parameter. Text and integer lists are borrowed: they must
+ * outlive the call. */
 typedef struct {
     db_val_type type;
     int64_t i;
     double d;
     const char *s;
+    const int64_t *ints; /* DBV_INTS: nints integers (NULL allowed when 0) */
+    size_t nints;
 } db_val;
 
 #define DB_NULLV ((db_val){.type = DBV_NULL})
 #define DB_INT(x) ((db_val){.type = DBV_INT, .i = (int64_t)(x)})
 #define DB_REAL(x) ((db_val){.type = DBV_REAL, .d = (double)(x)})
+/* A list of integers as one parameter, only for the condition written by
+ * db_sql_in_ints() (SQLite receives it as a JSON array, PostgreSQL as a
+ * bigint[]). At most DB_INTS_MAX integers. */
+#define DB_INTS(p, n) ((db_val){.type = DBV_INTS, .ints = (p), .nints = (size_t)(n)})
+#define DB_INTS_MAX ((size_t)1 << 20)
 static inline db_val db_text_val(const char *s)
 {
     return (db_val){.type = s ? DBV_TEXT : DBV_NULL, .s = s};
@@ -110,5 +125,73 @@ int db_migrate(db *d, char *err, size_t errlen);
 
 /* Helpers for a single integer result, e.g. SELECT count(*) ... */
 int db_query_int(db_conn *c, const char *sql, const db_val *params, int n, int64_t *out);
+
+/* ---- integer lists ------------------------------------------------------ */
+
+/* Write to out (len bytes, always NUL-terminated) the condition "col is one
+ * of the integers bound as parameter $k" (a DB_INTS value) in this
+ * database's SQL:
+ *   SQLite:      col IN (SELECT value FROM json_each($k))
+ *   PostgreSQL:  col = ANY($k)
+ * col is SQL written by the caller (a column name), never request text.
+ * Returns DB_OK, or DB_ERR when out is too small or k is not positive. */
+int db_sql_in_ints(const db *d, const char *col, int k, char *out, size_t len);
+
+/* ---- columnar results --------------------------------------------------- */
+
+/* The type of a cell. Column types map as in db_query(): SQLite INTEGER ->
+ * DBC_INT, REAL -> DBC_REAL (NULL when not finite), TEXT and BLOB -> DBC_TEXT;
+ * PostgreSQL int2/4/8 -> DBC_INT, numeric -> DBC_INT when a whole number that
+ * fits else DBC_REAL, float4/8 -> DBC_REAL (NULL when not finite), bool ->
+ * DBC_BOOL, everything else -> DBC_TEXT. */
+typedef enum { DBC_NULL, DBC_INT, DBC_REAL, DBC_TEXT, DBC_BOOL } db_cell_type;
+
+/* One value. Text is NOT checked: on SQLite it holds the bytes as stored,
+ * which may be invalid UTF-8 (db_query() repairs it; db_cell_json() and
+ * jsonw_string() repair it the same way). */
+typedef struct {
+    db_cell_type type;
+    size_t len; /* DBC_TEXT: bytes in s, which is also NUL-terminated */
+    union {
+        int64_t i;    /* DBC_INT; DBC_BOOL: 0 or 1 */
+        double d;     /* DBC_REAL: always finite */
+        const char *s; /* DBC_TEXT: owned by the result */
+    } v;
+} db_cell;
+
+/* A whole result, row-major: cell (row, col) is cells[row * ncols + col].
+ * Names, cells and text belong to the result and stay valid until
+ * db_cols_free(). The fields ending in '_' are the store's own. */
+typedef struct {
+    int ncols, nrows;
+    const char *const *names; /* ncols column names */
+    const db_cell *cells;     /* nrows * ncols cells */
+    void *mem_[3];            /* malloc'd blocks, freed by db_cols_free() */
+    void *res_;               /* a backend result kept alive, or NULL */
+    void (*res_free_)(void *res);
+} db_cols;
+
+/* Run a statement that returns rows, into *out (always initialised; on
+ * failure it holds no rows). The caller frees it with db_cols_free(), also
+ * after an error. Same parameters, errors and column types as db_query(). */
+int db_query_cols(db_conn *c, const char *sql, const db_val *params, int n, db_cols *out);
+
+/* Release everything *r holds and zero it. Safe on a zeroed or already
+ * freed result; NULL is allowed. */
+void db_cols_free(db_cols *r);
+
+/* The index of column `name` in r, or -1. */
+int db_cols_find(const db_cols *r, const char *name);
+
+/* Cell (row, col); both must be in range. */
+static inline const db_cell *db_cols_cell(const db_cols *r, int row, int col)
+{
+    return &r->cells[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+/* The cell as a new JSON value, exactly as db_query() would have given it
+ * (text repaired to valid UTF-8, DBC_BOOL as true/false). NULL only when
+ * out of memory. The caller owns the result. */
+json_t *db_cell_json(const db_cell *cell);
 
 #endif

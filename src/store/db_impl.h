@@ -37,8 +37,15 @@ typedef struct db_backend {
      * DB_* code and sets c->err on failure; *rows is then left NULL. */
     int (*run)(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows,
                int max_rows, int64_t *changes);
+    /* Run one statement into a columnar result (db.h). *out arrives zeroed;
+     * on failure the backend leaves in it only what db_cols_free() can
+     * release, sets c->err and returns the DB_* code. */
+    int (*run_cols)(db_conn *c, const char *sql, const db_val *params, int n, db_cols *out);
     /* Run ;-separated statements without parameters. */
     int (*script)(db_conn *c, const char *sql);
+    /* Write "col is one of the DB_INTS parameter $k" (see db_sql_in_ints);
+     * returns what snprintf returns. */
+    int (*sql_in_ints)(char *out, size_t len, const char *col, int k);
     /* True when the server side has a transaction open (or its state is
      * unknown, e.g. a lost connection), so db_release() must roll back. */
     bool (*tx_open)(const db_conn *c);
@@ -67,5 +74,12 @@ void db_set_err(db_conn *c, const char *fmt, ...) __attribute__((format(printf, 
  * byte of an invalid sequence becomes U+FFFD. Returns NULL only when out of
  * memory. */
 json_t *db_json_text(const char *s, size_t len);
+
+/* Write the integers of a DBV_INTS value as text: "[1,2,3]" (JSON, for
+ * SQLite's json_each) when open is '[', "{1,2,3}" (a PostgreSQL array
+ * literal) when open is '{'. Returns a malloc'd NUL-terminated string, or
+ * NULL when out of memory or when the list has more than DB_INTS_MAX
+ * integers (c->err says which). */
+char *db_ints_text(db_conn *c, const db_val *v, char open);
 
 #endif

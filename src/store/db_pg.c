@@ -8,14 +8,16 @@
  *
  * Statements go through PQexecParams with text-format parameters: integers
  * are printed as decimal and typed int8, reals printed with 17 significant
- * digits and typed float8, text and NULL are sent untyped so the server infers
+ * digits and typed float8, integer lists (DB_INTS) as an array literal
+ * "{1,2,3}" typed int8[], text and NULL are sent untyped so the server infers
  * their type from context. Two consequences for SQL written for both
  * backends: a function taking int4 needs CAST($1 AS INTEGER), and a text or
  * NULL parameter whose type nothing determines (`$1 IS NULL` alone) needs
  * CAST($1 AS TEXT); SQLite accepts both casts. Result columns become JSON by type OID: int2/int4/int8 →
  * integer, float4/float8 → real, numeric → integer when it is a whole number
  * that fits (sum(bigint) is numeric), real otherwise, bool → true/false,
- * NULL → null, all else → string.
+ * NULL → null, all else → string. A columnar result (db_query_cols) keeps
+ * the PGresult and points its text cells into it, copying nothing.
  *
  * A connection found broken at the start of a call (including one the server
  * closed while it sat idle in the pool) is reset once with PQreset before the
@@ -45,6 +47,7 @@ enum {
     OID_FLOAT4 = 700,
     OID_FLOAT8 = 701,
     OID_NUMERIC = 1700,
+    OID_INT8_ARRAY = 1016,
 };
 
 enum { NUM_LEN = 32 }; /* room for any printed int64 or %.17g double */
@@ -180,39 +183,61 @@ static bool parse_real(const char *s, double *out)
     return end != s && *end == '\0';
 }
 
-/* One column value as JSON; NULL when out of memory. */
-static json_t *pg_value(const PGresult *res, int r, int f)
+/* One column value as a cell; text points into res. Both read paths go
+ * through here, so they map types the same way. */
+static void pg_cell(const PGresult *res, int r, int f, db_cell *cell)
 {
     const char *s = PQgetvalue(res, r, f);
     long long x;
-    double d;
 
+    memset(cell, 0, sizeof *cell);
     if (PQgetisnull(res, r, f))
-        return json_null();
+        return; /* DBC_NULL */
     switch (PQftype(res, f)) {
     case OID_INT2:
     case OID_INT4:
     case OID_INT8:
-        if (parse_int(s, &x))
-            return json_integer((json_int_t)x);
+        if (parse_int(s, &x)) {
+            cell->type = DBC_INT;
+            cell->v.i = (int64_t)x;
+            return;
+        }
         break; /* cannot happen; falls back to text */
     case OID_NUMERIC:
         /* sum() over BIGINT gives NUMERIC: a whole number (no point or
          * exponent in its text) that fits stays an integer, as on SQLite. */
-        if (s[strspn(s, "-0123456789")] == '\0' && parse_int(s, &x))
-            return json_integer((json_int_t)x);
+        if (s[strspn(s, "-0123456789")] == '\0' && parse_int(s, &x)) {
+            cell->type = DBC_INT;
+            cell->v.i = (int64_t)x;
+            return;
+        }
         /* fall through */
     case OID_FLOAT4:
     case OID_FLOAT8:
-        if (parse_real(s, &d))
-            return isfinite(d) ? json_real(d) : json_null(); /* JSON has no NaN or Inf */
+        if (parse_real(s, &cell->v.d)) {
+            cell->type = isfinite(cell->v.d) ? DBC_REAL : DBC_NULL; /* JSON has no NaN or Inf */
+            return;
+        }
         break;
     case OID_BOOL:
-        return json_boolean(s[0] == 't');
+        cell->type = DBC_BOOL;
+        cell->v.i = s[0] == 't';
+        return;
     default:
         break;
     }
-    return db_json_text(s, (size_t)PQgetlength(res, r, f));
+    cell->type = DBC_TEXT;
+    cell->v.s = s;
+    cell->len = (size_t)PQgetlength(res, r, f);
+}
+
+/* One column value as JSON; NULL when out of memory. */
+static json_t *pg_value(const PGresult *res, int r, int f)
+{
+    db_cell cell;
+
+    pg_cell(res, r, f, &cell);
+    return db_cell_json(&cell);
 }
 
 /* The rows of res (at most max_rows when > 0) as a new JSON array. */
@@ -242,13 +267,17 @@ fail:
     return NULL;
 }
 
-/* Fill the parameter arrays; nums holds n buffers of NUM_LEN bytes. */
-static int fill_params(pg_conn *pc, const db_val *p, int n, const char **vals, Oid *types, char *nums)
+/* Fill the parameter arrays; nums holds n buffers of NUM_LEN bytes, and
+ * lists[i] receives the malloc'd text of an integer list (freed by the
+ * caller, NULL otherwise). */
+static int fill_params(pg_conn *pc, const db_val *p, int n, const char **vals, Oid *types, char *nums,
+                       char **lists)
 {
     for (int i = 0; i < n; i++) {
         char *num = nums + (size_t)i * NUM_LEN;
         vals[i] = NULL;
         types[i] = 0; /* let the server infer */
+        lists[i] = NULL;
         switch (p[i].type) {
         case DBV_NULL:
             break;
@@ -271,6 +300,13 @@ static int fill_params(pg_conn *pc, const db_val *p, int n, const char **vals, O
         case DBV_TEXT:
             vals[i] = p[i].s;
             break;
+        case DBV_INTS:
+            lists[i] = db_ints_text(&pc->base, &p[i], '{');
+            if (!lists[i])
+                return DB_ERR;
+            vals[i] = lists[i];
+            types[i] = OID_INT8_ARRAY;
+            break;
         default:
             db_set_err(&pc->base, "parameter $%d has unknown type %d", i + 1, (int)p[i].type);
             return DB_ERR;
@@ -279,35 +315,36 @@ static int fill_params(pg_conn *pc, const db_val *p, int n, const char **vals, O
     return DB_OK;
 }
 
-static int pg_run(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows, int max_rows,
-                  int64_t *changes)
+/* Send one statement with its parameters; on DB_OK *out is the result of a
+ * command or of rows (the caller PQclears it), otherwise NULL and c->err is
+ * set. */
+static int pg_exec(pg_conn *pc, const char *sql, const db_val *params, int n, PGresult **out)
 {
-    pg_conn *pc = pgc(c);
+    db_conn *c = &pc->base;
     PGresult *res = NULL;
     void *mem = NULL;
     const char **vals = NULL;
     Oid *types = NULL;
+    char **lists = NULL;
     ExecStatusType st;
     int rc;
 
-    if (rows)
-        *rows = NULL;
-    if (changes)
-        *changes = 0;
+    *out = NULL;
     rc = ensure_conn(pc, sql);
     if (rc != DB_OK)
         goto done;
     if (n > 0) {
-        /* One block: n pointers, then n OIDs, then n number buffers. */
-        mem = malloc((size_t)n * (sizeof *vals + sizeof *types + NUM_LEN));
+        /* One block: n pointers, n list pointers, n OIDs, n number buffers. */
+        mem = calloc((size_t)n, sizeof *vals + sizeof *lists + sizeof *types + NUM_LEN);
         if (!mem) {
             db_set_err(c, "out of memory");
             rc = DB_ERR;
             goto done;
         }
         vals = mem;
-        types = (Oid *)(vals + n);
-        rc = fill_params(pc, params, n, vals, types, (char *)(types + n));
+        lists = (char **)(vals + n);
+        types = (Oid *)(lists + n);
+        rc = fill_params(pc, params, n, vals, types, (char *)(types + n), lists);
         if (rc != DB_OK)
             goto done;
     }
@@ -328,17 +365,95 @@ static int pg_run(db_conn *c, const char *sql, const db_val *params, int n, json
         rc = DB_ERR;
         goto done;
     }
+    *out = res;
+    res = NULL;
+
+done:
+    PQclear(res);
+    for (int i = 0; lists && i < n; i++)
+        free(lists[i]);
+    free(mem);
+    return rc;
+}
+
+static int pg_run(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows, int max_rows,
+                  int64_t *changes)
+{
+    PGresult *res = NULL;
+    int rc;
+
+    if (rows)
+        *rows = NULL;
+    if (changes)
+        *changes = 0;
+    rc = pg_exec(pgc(c), sql, params, n, &res);
+    if (rc != DB_OK)
+        return rc;
     if (changes && *PQcmdTuples(res) && strncmp(PQcmdStatus(res), "SELECT", 6) != 0)
         *changes = (int64_t)strtoll(PQcmdTuples(res), NULL, 10);
     if (rows && !(*rows = pg_rows(res, max_rows))) {
         db_set_err(c, "out of memory");
         rc = DB_ERR;
     }
-
-done:
     PQclear(res);
-    free(mem);
     return rc;
+}
+
+static void pg_res_free(void *res)
+{
+    PQclear(res);
+}
+
+static int pg_run_cols(db_conn *c, const char *sql, const db_val *params, int n, db_cols *out)
+{
+    PGresult *res = NULL;
+    db_cell *cells = NULL;
+    const char **names = NULL;
+    int rc = pg_exec(pgc(c), sql, params, n, &res);
+    int nt, nf;
+
+    if (rc != DB_OK)
+        return rc;
+    nt = PQntuples(res);
+    nf = PQnfields(res);
+    if (nt < 0 || nf < 0 || (nf > 0 && (size_t)nt > SIZE_MAX / sizeof *cells / (size_t)nf)) {
+        db_set_err(c, "result too large");
+        rc = DB_ERR;
+        goto fail;
+    }
+    names = calloc((size_t)nf + 1, sizeof *names);
+    cells = calloc((size_t)nt * (size_t)nf + 1, sizeof *cells);
+    if (!names || !cells) {
+        db_set_err(c, "out of memory");
+        rc = DB_ERR;
+        goto fail;
+    }
+    for (int f = 0; f < nf; f++)
+        names[f] = PQfname(res, f);
+    for (int r = 0; r < nt; r++) {
+        for (int f = 0; f < nf; f++)
+            pg_cell(res, r, f, &cells[(size_t)r * (size_t)nf + (size_t)f]);
+    }
+    out->ncols = nf;
+    out->nrows = nf > 0 ? nt : 0;
+    out->names = names;
+    out->cells = cells;
+    out->mem_[0] = cells;
+    out->mem_[1] = (void *)names;
+    out->res_ = res;
+    out->res_free_ = pg_res_free;
+    return DB_OK;
+
+fail:
+    free(cells);
+    free((void *)names);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_in_ints(char *out, size_t len, const char *col, int k)
+{
+    return snprintf(out, len, "%s = ANY($%d)", col, k);
 }
 
 static int pg_script(db_conn *c, const char *sql)
@@ -412,7 +527,9 @@ const db_backend db_pg_backend = {
     .open = pg_open,
     .close = pg_close,
     .run = pg_run,
+    .run_cols = pg_run_cols,
     .script = pg_script,
+    .sql_in_ints = pg_in_ints,
     .tx_open = pg_tx_open,
     .begin_sql = "BEGIN",
     .id_column = "BIGSERIAL PRIMARY KEY",

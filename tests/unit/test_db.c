@@ -723,6 +723,263 @@ static void test_pg_reconnect(void **state)
     }
 }
 
+/* ==== columnar results and integer lists (db_query_cols, DB_INTS) ==========
+ * Added with the list fast path (src/cmdb/res_list.c). Each test runs on
+ * both backends like the rest of this file. The reference for a cell is
+ * what db_query() returns for the same statement: db_cell_json() of every
+ * cell must equal it, so both read paths answer the same JSON.
+ */
+
+/* Every cell of `sql` read both ways must agree, names and order included. */
+static void cols_match_rows(db_conn *c, const char *sql, const db_val *params, int n)
+{
+    db_cols r;
+    json_t *rows = NULL;
+
+    assert_int_equal(db_query_cols(c, sql, params, n, &r), DB_OK);
+    assert_int_equal(db_query(c, sql, params, n, &rows), DB_OK);
+    assert_int_equal((size_t)r.nrows, json_array_size(rows));
+    for (int i = 0; i < r.nrows; i++) {
+        json_t *row = json_array_get(rows, (size_t)i);
+        void *it = json_object_iter(row);
+        assert_int_equal((size_t)r.ncols, json_object_size(row));
+        for (int k = 0; k < r.ncols; k++, it = json_object_iter_next(row, it)) {
+            json_t *v = db_cell_json(db_cols_cell(&r, i, k));
+            assert_non_null(it);
+            assert_string_equal(json_object_iter_key(it), r.names[k]);
+            if (!json_equal(v, json_object_iter_value(it)) &&
+                !(json_is_real(v) && json_real_value(v) == json_real_value(json_object_iter_value(it)))) {
+                char *a = json_dumps(v, JSON_ENCODE_ANY), *b = json_dumps(json_object_iter_value(it), JSON_ENCODE_ANY);
+                fprintf(stderr, "row %d col %s: cols %s, rows %s\n", i, r.names[k], a, b);
+                free(a);
+                free(b);
+                fail();
+            }
+            json_decref(v);
+        }
+    }
+    json_decref(rows);
+    db_cols_free(&r);
+}
+
+static void test_cols_types(void **state)
+{
+    const int64_t ints[] = {INT64_MIN, -1, 0, 1, INT64_MAX};
+    fixture *f = fx(state);
+    db_conn *c;
+    db_cols r;
+
+    prepare(f);
+    c = db_acquire(f->d);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        assert_int_equal(db_exec(c, "INSERT INTO t_item (name, big, r, qty) VALUES ($1, $2, $3, $4)",
+                                 DB_ARGS(DB_TEXT(i % 2 ? "中文 ünï 😀" : "plain"), DB_INT(ints[i]),
+                                         DB_REAL(0.1 * (double)i - 0.2), DB_INT(i)),
+                                 NULL),
+                         DB_OK);
+    assert_int_equal(db_exec(c, "INSERT INTO t_item (name, big, r) VALUES (NULL, NULL, NULL)", DB_NOARGS, NULL),
+                     DB_OK);
+    assert_int_equal(db_query_cols(c, "SELECT id, name, big, r, qty FROM t_item ORDER BY id", DB_NOARGS, &r), DB_OK);
+    assert_int_equal(r.ncols, 5);
+    assert_int_equal(r.nrows, 6);
+    assert_string_equal(r.names[0], "id");
+    assert_string_equal(r.names[3], "r");
+    assert_int_equal(db_cols_find(&r, "qty"), 4);
+    assert_int_equal(db_cols_find(&r, "nope"), -1);
+    for (int i = 0; i < 5; i++) {
+        const db_cell *name = db_cols_cell(&r, i, 1), *big = db_cols_cell(&r, i, 2), *real = db_cols_cell(&r, i, 3);
+        assert_int_equal(db_cols_cell(&r, i, 0)->type, DBC_INT);
+        assert_int_equal(name->type, DBC_TEXT);
+        assert_string_equal(name->v.s, i % 2 ? "中文 ünï 😀" : "plain");
+        assert_int_equal(name->len, strlen(name->v.s));
+        assert_int_equal(big->type, DBC_INT);
+        assert_true(big->v.i == ints[i]);
+        assert_int_equal(real->type, DBC_REAL);
+        assert_true(real->v.d == 0.1 * (double)i - 0.2);
+    }
+    for (int k = 1; k < 4; k++)
+        assert_int_equal(db_cols_cell(&r, 5, k)->type, DBC_NULL);
+    db_cols_free(&r);
+    db_cols_free(&r); /* zeroed: a second free is harmless */
+    db_cols_free(NULL);
+    cols_match_rows(c, "SELECT id, name, big, r, qty, tag FROM t_item ORDER BY id", DB_NOARGS);
+    cols_match_rows(c, "SELECT count(*) AS n, sum(qty) AS s, max(r) AS m FROM t_item", DB_NOARGS);
+    cols_match_rows(c, "SELECT $1 AS t, $2 AS i, $3 AS x", DB_ARGS(DB_TEXT("a\"b<c>"), DB_INT(-5), DB_NULLV));
+    db_release(c);
+}
+
+/* Backend-specific types: PostgreSQL bool and numeric, non-finite reals. */
+static void test_cols_backend_types(void **state)
+{
+    fixture *f = fx(state);
+    db_conn *c = db_acquire(f->d);
+    db_cols r;
+
+    if (strcmp(f->be->kind, "postgresql") == 0) {
+        const char *sql = "SELECT true AS t, false AS f, CAST(12 AS NUMERIC) AS whole, CAST(1.5 AS NUMERIC) AS half, "
+                          "CAST('NaN' AS DOUBLE PRECISION) AS nan, CAST(2 AS SMALLINT) AS small, "
+                          "CAST('2024-01-02' AS DATE) AS day";
+        assert_int_equal(db_query_cols(c, sql, DB_NOARGS, &r), DB_OK);
+        assert_int_equal(db_cols_cell(&r, 0, 0)->type, DBC_BOOL);
+        assert_int_equal(db_cols_cell(&r, 0, 0)->v.i, 1);
+        assert_int_equal(db_cols_cell(&r, 0, 1)->v.i, 0);
+        assert_int_equal(db_cols_cell(&r, 0, 2)->type, DBC_INT);
+        assert_int_equal(db_cols_cell(&r, 0, 2)->v.i, 12);
+        assert_int_equal(db_cols_cell(&r, 0, 3)->type, DBC_REAL);
+        assert_int_equal(db_cols_cell(&r, 0, 4)->type, DBC_NULL);
+        assert_int_equal(db_cols_cell(&r, 0, 5)->type, DBC_INT);
+        assert_int_equal(db_cols_cell(&r, 0, 6)->type, DBC_TEXT);
+        assert_string_equal(db_cols_cell(&r, 0, 6)->v.s, "2024-01-02");
+        db_cols_free(&r);
+        cols_match_rows(c, sql, DB_NOARGS);
+    } else {
+        /* SQLite does not check UTF-8: cells keep the bytes, db_cell_json
+         * repairs them as db_query does; Inf is NULL; NUL bytes are kept. */
+        const char *sql = "SELECT CAST(X'41FF42' AS TEXT) AS bad, 1e999 AS inf, CAST(X'610062' AS TEXT) AS nul";
+        assert_int_equal(db_query_cols(c, sql, DB_NOARGS, &r), DB_OK);
+        assert_int_equal(db_cols_cell(&r, 0, 0)->type, DBC_TEXT);
+        assert_int_equal(db_cols_cell(&r, 0, 0)->len, 3);
+        assert_memory_equal(db_cols_cell(&r, 0, 0)->v.s, "A\xff" "B", 3);
+        assert_int_equal(db_cols_cell(&r, 0, 1)->type, DBC_NULL);
+        assert_int_equal(db_cols_cell(&r, 0, 2)->len, 3);
+        assert_memory_equal(db_cols_cell(&r, 0, 2)->v.s, "a\0b", 4); /* and NUL-terminated */
+        json_t *j = db_cell_json(db_cols_cell(&r, 0, 0));
+        assert_string_equal(json_string_value(j), "A\xef\xbf\xbd" "B");
+        json_decref(j);
+        db_cols_free(&r);
+        cols_match_rows(c, sql, DB_NOARGS);
+    }
+    db_release(c);
+}
+
+static void test_cols_empty_and_errors(void **state)
+{
+    fixture *f = fx(state);
+    db_conn *c;
+    db_cols r;
+
+    prepare(f);
+    c = db_acquire(f->d);
+    /* no rows: the columns are still known */
+    assert_int_equal(db_query_cols(c, "SELECT id, name FROM t_item WHERE qty < 0", DB_NOARGS, &r), DB_OK);
+    assert_int_equal(r.nrows, 0);
+    assert_int_equal(r.ncols, 2);
+    assert_string_equal(r.names[1], "name");
+    db_cols_free(&r);
+    /* errors leave an empty, freeable result and a message */
+    assert_int_equal(db_query_cols(c, "SELECT nope FROM t_item", DB_NOARGS, &r), DB_ERR);
+    assert_int_equal(r.nrows, 0);
+    assert_int_equal(r.ncols, 0);
+    assert_null(r.cells);
+    assert_true(db_errmsg(c)[0] != '\0');
+    db_cols_free(&r);
+    assert_int_equal(db_query_cols(c, "SELECT $1 AS a, $2 AS b", DB_ARGS(DB_INT(1)), &r), DB_ERR);
+    db_cols_free(&r);
+    assert_int_equal(db_query_cols(c, NULL, DB_NOARGS, &r), DB_ERR);
+    assert_int_equal(db_query_cols(c, "SELECT 1 AS one", DB_NOARGS, NULL), DB_ERR);
+    /* the connection still works */
+    assert_int_equal(db_query_cols(c, "SELECT 1 AS one", DB_NOARGS, &r), DB_OK);
+    assert_int_equal(db_cols_cell(&r, 0, 0)->v.i, 1);
+    db_cols_free(&r);
+    db_release(c);
+}
+
+/* Enough rows and text to grow every buffer several times. */
+static void test_cols_many_rows(void **state)
+{
+    fixture *f = fx(state);
+    db_conn *c;
+    db_cols r;
+    char name[64];
+
+    prepare(f);
+    c = db_acquire(f->d);
+    assert_int_equal(db_begin(c), DB_OK);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "row %d %s", i, i % 3 ? "中文" : "x<y>&z");
+        assert_int_equal(db_exec(c, "INSERT INTO t_item (name, qty) VALUES ($1, $2)", DB_ARGS(DB_TEXT(name), DB_INT(i)),
+                                 NULL),
+                         DB_OK);
+    }
+    assert_int_equal(db_commit(c), DB_OK);
+    assert_int_equal(db_query_cols(c, "SELECT qty, name FROM t_item ORDER BY qty", DB_NOARGS, &r), DB_OK);
+    assert_int_equal(r.nrows, 3000);
+    for (int i = 0; i < 3000; i += 7) {
+        snprintf(name, sizeof name, "row %d %s", i, i % 3 ? "中文" : "x<y>&z");
+        assert_int_equal(db_cols_cell(&r, i, 0)->v.i, i);
+        assert_string_equal(db_cols_cell(&r, i, 1)->v.s, name);
+    }
+    db_cols_free(&r);
+    db_release(c);
+}
+
+/* A list of integers bound as one parameter, in the condition
+ * db_sql_in_ints() writes: same SQL text whatever the list. */
+static void test_ints_param(void **state)
+{
+    fixture *f = fx(state);
+    db_conn *c;
+    db_cols r;
+    char in[128], sql[256];
+    int64_t *many;
+
+    prepare(f);
+    c = db_acquire(f->d);
+    for (int i = 1; i <= 20; i++)
+        assert_int_equal(db_exec(c, "INSERT INTO t_item (qty, big) VALUES ($1, $2)", DB_ARGS(DB_INT(i), DB_INT(i * 1000)),
+                                 NULL),
+                         DB_OK);
+    assert_int_equal(db_exec(c, "INSERT INTO t_item (qty, big) VALUES (0, $1), (0, $2)",
+                             DB_ARGS(DB_INT(INT64_MIN), DB_INT(INT64_MAX)), NULL),
+                     DB_OK);
+    assert_int_equal(db_sql_in_ints(f->d, "big", 2, in, sizeof in), DB_OK);
+    assert_true(strstr(in, "$2") != NULL);
+    assert_int_equal(db_sql_in_ints(f->d, "big", 0, in, sizeof in), DB_ERR);
+    assert_int_equal(db_sql_in_ints(f->d, "big", 1, in, 8), DB_ERR); /* too small */
+    assert_string_equal(in, "");
+    assert_int_equal(db_sql_in_ints(f->d, "big", 1, in, sizeof in), DB_OK);
+    snprintf(sql, sizeof sql, "SELECT qty FROM t_item WHERE %s AND qty >= $2 ORDER BY qty", in);
+    {
+        const int64_t want[] = {3000, 5000, 5000, 17000, 99, -1};
+        assert_int_equal(db_query_cols(c, sql, DB_ARGS(DB_INTS(want, 6), DB_INT(4)), &r), DB_OK);
+        assert_int_equal(r.nrows, 2); /* 5 and 17: duplicates and misses are harmless */
+        assert_int_equal(db_cols_cell(&r, 0, 0)->v.i, 5);
+        assert_int_equal(db_cols_cell(&r, 1, 0)->v.i, 17);
+        db_cols_free(&r);
+    }
+    {
+        const int64_t ext[] = {INT64_MAX, INT64_MIN};
+        assert_int_equal(db_query_cols(c, sql, DB_ARGS(DB_INTS(ext, 2), DB_INT(0)), &r), DB_OK);
+        assert_int_equal(r.nrows, 2);
+        db_cols_free(&r);
+    }
+    /* empty list: nothing matches */
+    assert_int_equal(db_query_cols(c, sql, DB_ARGS(DB_INTS(NULL, 0), DB_INT(0)), &r), DB_OK);
+    assert_int_equal(r.nrows, 0);
+    db_cols_free(&r);
+    /* a long list, and the same statement through db_query */
+    many = malloc(20000 * sizeof *many);
+    assert_non_null(many);
+    for (int i = 0; i < 20000; i++)
+        many[i] = (int64_t)i * 1000;
+    assert_int_equal(db_query_cols(c, sql, DB_ARGS(DB_INTS(many, 20000), DB_INT(0)), &r), DB_OK);
+    assert_int_equal(r.nrows, 20);
+    db_cols_free(&r);
+    cols_match_rows(c, sql, DB_ARGS(DB_INTS(many, 20000), DB_INT(10)));
+    json_t *rows = NULL;
+    assert_int_equal(db_query(c, sql, DB_ARGS(DB_INTS(many, 50), DB_INT(0)), &rows), DB_OK);
+    assert_int_equal(json_array_size(rows), 20);
+    json_decref(rows);
+    free(many);
+    /* a bad list is refused, not read */
+    {
+        db_val bad = DB_INTS(NULL, 3);
+        assert_int_equal(db_query_cols(c, sql, (db_val[]){bad, DB_INT(0)}, 2, &r), DB_ERR);
+        db_cols_free(&r);
+    }
+    db_release(c);
+}
+
 #define DB_TESTS(be)                                                                                           \
     cmocka_unit_test_prestate_setup_teardown(test_migrate, setup, teardown, &(be)),                          \
         cmocka_unit_test_prestate_setup_teardown(test_migrate_concurrent, setup, teardown, &(be)),           \
@@ -737,7 +994,12 @@ static void test_pg_reconnect(void **state)
         cmocka_unit_test_prestate_setup_teardown(test_pool_threads, setup, teardown, &(be)),                 \
         cmocka_unit_test_prestate_setup_teardown(test_open_errors, setup, teardown, &(be)),                  \
         cmocka_unit_test_prestate_setup_teardown(test_invalid_utf8, setup, teardown, &(be)),                 \
-        cmocka_unit_test_prestate_setup_teardown(test_pg_reconnect, setup, teardown, &(be))
+        cmocka_unit_test_prestate_setup_teardown(test_pg_reconnect, setup, teardown, &(be)),                 \
+        cmocka_unit_test_prestate_setup_teardown(test_cols_types, setup, teardown, &(be)),                   \
+        cmocka_unit_test_prestate_setup_teardown(test_cols_backend_types, setup, teardown, &(be)),           \
+        cmocka_unit_test_prestate_setup_teardown(test_cols_empty_and_errors, setup, teardown, &(be)),        \
+        cmocka_unit_test_prestate_setup_teardown(test_cols_many_rows, setup, teardown, &(be)),               \
+        cmocka_unit_test_prestate_setup_teardown(test_ints_param, setup, teardown, &(be))
 
 int main(void)
 {
