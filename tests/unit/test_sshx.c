@@ -566,7 +566,7 @@ static void test_reuse_after_timeouts(void **state)
         int rc = sshx_exec(s,
                            "setsid sh -c 'trap \"\" TERM; i=0; while [ $i -lt 300 ]; do echo "
                            "tick; sleep 0.1; i=$((i+1)); done' & echo stuck $!; wait",
-                           NULL, 0, 1, 0, NULL, NULL, NULL, &r);
+                           NULL, 0, 4, 0, NULL, NULL, NULL, &r); /* 4 s: the echo must come first, even on a busy machine */
         assert_int_equal(rc, SSHX_TIMEOUT);
         const char *p = strstr(r.out, "stuck ");
         assert_non_null(p);
