@@ -18,7 +18,7 @@ import { t, fmtTime, fmtDuration } from '../i18n.js';
 import { get, post, can } from '../api.js';
 import { el, icon, clear, toast, confirmDialog } from '../ui.js';
 import { socket } from '../ws.js';
-import { jobStatusBadge, hostStatusBadge, kindText, hostStatusText } from './jobs.js';
+import { jobStatusBadge, hostStatusBadge, kindText, hostStatusText, nHosts } from './jobs.js';
 import { fmtBytes } from '../charts.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -224,12 +224,12 @@ function specDetails(job) {
     case 'ansible_module':
       rows.push(['job.module', el('code', { text: s.module || '' })]);
       if (s.module_args) rows.push(['job.module_args', pre(s.module_args)]);
-      rows.push(['job.check_mode', s.check ? t('job.yes') : t('job.no')]);
+      rows.push(['job.check', s.check ? t('job.yes') : t('job.no')]);
       break;
     case 'playbook':
       rows.push(['job.playbook', el('span', {}, el('a', { href: '#/library', text: s.name || `#${s.playbook_id}` }), s.version ? ` v${s.version}` : '')]);
       if (s.extra_vars && Object.keys(s.extra_vars).length) rows.push(['job.extra_vars', pre(JSON.stringify(s.extra_vars, null, 2))]);
-      rows.push(['job.check_mode', s.check ? t('job.yes') : t('job.no')]);
+      rows.push(['job.check', s.check ? t('job.yes') : t('job.no')]);
       break;
     default:
       break;
@@ -305,7 +305,7 @@ export async function mount(root, { jobId, signal }) {
   function renderInfo() {
     const what = [['job.kind', kindText(job.kind)], ...specDetails(job)];
     const when = [
-      ['job.targets', t('job.n_hosts', { n: job.host_count || hosts.size })],
+      ['job.targets', nHosts(job.host_count || hosts.size)],
       ['job.user', job.created_by_name || '—'],
       ['job.created', fmtTime(job.created_at)],
       ['job.started', job.started_at ? fmtTime(job.started_at) : '—'],

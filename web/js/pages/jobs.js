@@ -38,6 +38,11 @@ export function hostStatusBadge(s) {
   return b;
 }
 
+/** "1 host", "3 hosts". */
+export function nHosts(n) {
+  return Number(n) === 1 ? t('job.one_host') : t('job.n_hosts', { n });
+}
+
 export function kindText(k) {
   return has(`job.kind_${k}`) ? t(`job.kind_${k}`) : (k || '—');
 }

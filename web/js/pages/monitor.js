@@ -6,17 +6,17 @@
 // filesystem (% used, inodes % used), each disk (bytes/s, util %), each NIC
 // (rx/tx bytes/s). Ranges 1 h … 1 year or a custom one, AVERAGE or MAX.
 //
-// Refresh: relative ranges refresh by themselves once per step (60 s up to
-// two days), fetching only what is new (from = the last known point) and
+// Refresh: relative ranges refresh by themselves once per step (at least
+// every 60 s), fetching only what is new (from = the last known point) and
 // appending it. The server picks the resolution from the range it is asked
-// for, so a short incremental fetch of a 7-day chart comes back per minute:
-// those points are consolidated here into the chart's step (AVERAGE or MAX,
-// known when at least half the minutes are, as RRD does). Unknown values
-// stay null and are drawn as gaps.
+// for (and groups rows to at most 800 points), so a short incremental fetch
+// of a 1-day or 7-day chart comes back per minute: those points are
+// consolidated here into the chart's step (AVERAGE or MAX, known when at
+// least half are, as RRD does). Unknown values stay null: gaps.
 
 import { t, fmtTime } from '../i18n.js';
 import { get, can } from '../api.js';
-import { el, icon, clear, card, toast } from '../ui.js';
+import { el, icon, clear, toast } from '../ui.js';
 import { loadECharts, timeSeriesOption, fmtBytes, fmtPct } from '../charts.js';
 
 const RANGES = [
@@ -172,7 +172,7 @@ class SeriesStore {
       const sStep = Number(s.step);
       if (sStep > step) return false;
       let rows = s.rows.filter((r) => r[0] > this.lastT && r[0] <= res.to);
-      if (sStep < step) rows = consolidate(rows, sStep, step, cf);
+      if (sStep < step) rows = consolidate(rows, sStep, step, cf, this.lastT);
       const cur = this.series.get(s.key);
       // rows after lastT were unknown when fetched; the new answer replaces them
       const keep = cur.rows.filter((r) => r[0] <= this.lastT);
@@ -219,12 +219,14 @@ class SeriesStore {
 }
 
 /*
- * Fine rows (fineStep) -> rows of `step`: a bucket ends at a multiple of
- * step and is emitted only once complete (a known fine row at or after its
- * end); its value is the average (or max) of its known fine values, unknown
+ * Fine rows (fineStep) -> rows of `step`: buckets end at origin + k*step
+ * (origin: the chart's last point, so the new rows stay on its grid — the
+ * server groups rows from the start of the range it was asked for) and are
+ * emitted only once complete (a known fine row at or after the end); a
+ * bucket's value is the average (or max) of its known fine values, unknown
  * when fewer than half of them are known.
  */
-export function consolidate(rows, fineStep, step, cf) {
+export function consolidate(rows, fineStep, step, cf, origin = 0) {
   if (!rows.length) return [];
   let lastKnown = null;
   for (const r of rows) if (r.slice(1).some((x) => x !== null)) lastKnown = r[0];
@@ -232,7 +234,7 @@ export function consolidate(rows, fineStep, step, cf) {
   const per = Math.round(step / fineStep);
   const buckets = new Map();
   for (const r of rows) {
-    const b = Math.ceil(r[0] / step) * step;
+    const b = origin + Math.ceil((r[0] - origin) / step) * step;
     if (b > lastKnown) continue;
     if (!buckets.has(b)) buckets.set(b, []);
     buckets.get(b).push(r);

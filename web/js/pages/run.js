@@ -11,6 +11,7 @@ import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { el, icon, clear, card, clearFieldErrors, formError, fieldError } from '../ui.js';
 import { fmtBytes } from '../charts.js';
+import { nHosts } from './jobs.js';
 
 const KINDS = [
   { id: 'command', icon: 'terminal', label: 'job.kind_command' },
@@ -151,7 +152,7 @@ export function jobEditor({ p = 'run', compact = false } = {}) {
     const shown = groups.filter((g) => !q || g.name.toLowerCase().includes(q));
     for (const g of shown) {
       const n = (g.host_ids || []).length;
-      groupList.appendChild(pickRow(g.id, selGroups.has(g.id), g.name, t('job.n_hosts', { n }), (on) => {
+      groupList.appendChild(pickRow(g.id, selGroups.has(g.id), g.name, nHosts(n), (on) => {
         if (on) selGroups.set(g.id, { id: g.id, name: g.name, n });
         else selGroups.delete(g.id);
         renderChips();

@@ -67,6 +67,15 @@ function fmtIn(sec, tz) {
   }
 }
 
+/* A compact time for the table (full one in the title). */
+function shortTime(sec) {
+  if (!sec) return el('span', { text: '—' });
+  const d = new Date(sec * 1000);
+  const opts = { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
+  if (d.getFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
+  return el('span', { class: 'text-nowrap', title: fmtTime(sec), text: d.toLocaleString(lang(), opts) });
+}
+
 export function scheduleText(s) {
   if (!s) return '';
   if (s.type === 'interval') return t(`task.every_${s.unit}`, { n: s.every });
@@ -254,16 +263,15 @@ export async function mount(root, { signal }) {
         x.description ? el('div', { class: 'small text-body-secondary', text: x.description }) : null,
         x.enabled ? null : badge(t('task.disabled'), 'secondary')),
       el('td', {}, badge(kindText(x.kind), 'light border text-body')),
-      el('td', {}, el('span', { class: 'font-monospace small d-inline-block text-truncate', style: 'max-width: 16rem', title: specSummary(x.kind, x.job), text: specSummary(x.kind, x.job) }),
+      el('td', {}, el('span', { class: 'font-monospace small d-inline-block text-truncate', style: 'max-width: 12rem', title: specSummary(x.kind, x.job), text: specSummary(x.kind, x.job) }),
         el('div', { class: 'small text-body-secondary', text: t('task.targets', { hosts: (x.job.hosts || []).length, groups: (x.job.groups || []).length }) })),
       el('td', { class: 'small' }, el('span', { class: 'font-monospace task-schedule-text', text: scheduleText(s) })),
-      el('td', { class: 'small text-nowrap' }, x.last_run_at
-        ? (x.last_job_id ? el('a', { href: `#/jobs/${x.last_job_id}`, text: fmtTime(x.last_run_at) }) : fmtTime(x.last_run_at)) : '—'),
+      el('td', {}, x.last_run_at && x.last_job_id ? el('a', { href: `#/jobs/${x.last_job_id}` }, shortTime(x.last_run_at)) : shortTime(x.last_run_at)),
       el('td', {}, el('a', { href: `#/jobs/task/${x.id}`, class: 'task-runs', text: String(x.run_count || 0) })),
       el('td', {}, x.last_status ? jobStatusBadge(x.last_status) : '—'),
-      el('td', { class: 'small text-nowrap task-next' }, x.next_run_at ? fmtTime(x.next_run_at) : '—'),
-      el('td', { class: 'small text-nowrap' }, fmtTime(x.updated_at)),
-      el('td', { class: 'small text-nowrap' }, x.expires_at ? el('span', { class: expired ? 'text-danger' : '', text: fmtTime(x.expires_at) }) : '—'),
+      el('td', { class: 'task-next' }, shortTime(x.next_run_at)),
+      el('td', {}, shortTime(x.updated_at)),
+      el('td', { class: expired ? 'text-danger' : '' }, shortTime(x.expires_at)),
       el('td', {}, actions));
   }
 
