@@ -2,12 +2,13 @@
  *
  * The whole request is checked before anything is stored: a malformed
  * report in a batch rejects the batch (400, with the report index and the
- * reason). Then each report, oldest first:
- *   - is skipped when it is not newer than the host's last report (replays);
- *   - writes its metrics to the host's RRD series (tsdb.h);
+ * reason). Then each report, oldest first, in a short transaction of its own:
+ *   - is skipped when its sequence number is not above the host's last one
+ *     (a replay of what already arrived);
+ *   - updates last_seen_at and the latest CPU/memory/disk figures;
  *   - merges its facts into the host row (facts.c), which never touches a
  *     field a user edited by hand;
- *   - updates last_seen_at and the latest CPU/memory/disk figures.
+ * and after the commit writes its metrics to the host's RRD series (tsdb.h).
  * The host is the one the agent token belongs to, whatever the report says
  * its name is. Reports are telemetry, not changes by a person: they are not
  * written to the audit log (fact changes are kept in host_fact_history).
