@@ -7,7 +7,7 @@
 # other object.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium librrd zlib libcrypto libssh
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium librrd zlib libcrypto libssh libgit2
 AGENT_PKGS := jansson libcurl zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral

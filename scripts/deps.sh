@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make pkg-config libc6-dev
   libmicrohttpd-dev libwslay-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcmocka-dev
-  librrd-dev libcurl4-openssl-dev zlib1g-dev libssh-dev libssl-dev clang libclang-rt-14-dev curl
+  librrd-dev libcurl4-openssl-dev zlib1g-dev libssh-dev libssl-dev libgit2-dev clang libclang-rt-14-dev curl
   openssh-server openssh-client ansible-core sshpass tzdata fonts-wqy-microhei procps passwd
   postgresql postgresql-client nodejs npm chromium"
 

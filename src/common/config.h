@@ -24,6 +24,9 @@ typedef struct {
     int db_pool;                      /* database connections */
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
+    int git_allow_local;              /* library git sources may be file:// or local paths */
+    int git_timeout;                  /* seconds for one git fetch */
+    size_t git_max_transfer;          /* bytes one git fetch may receive */
     int log_level;
     int show_version;
     int show_help;

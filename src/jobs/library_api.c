@@ -5,6 +5,9 @@
  *   GET    /api/v1/library/{id}                             item, its content and its version history
  *   GET    /api/v1/library/{id}/versions/{version}          the content of one version
  *   PUT    /api/v1/library/{id}                             new content → a new version; other fields in place
+ *                                                            (an item that follows git: content only with
+ *                                                            "detach": true, which ends following git)
+ *   POST   /api/v1/library/import, /api/v1/library/{id}/sync  git sources: see library_gitapi.c
  *   DELETE /api/v1/library/{id}                             refused while a scheduled task uses it
  *
  * Every change keeps the earlier versions (who, when, message). A role's
@@ -24,7 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_CONTENT (1u << 20)
+#define MAX_CONTENT LIBRARY_MAX_CONTENT
 
 static const char *const kinds[] = {"script", "playbook", "role", NULL};
 static const char *const interpreters[] = {"sh", "bash", "python3", "perl", NULL};
@@ -61,10 +64,9 @@ static bool check_role(http_resp *w, const char *content)
                                    "relative paths of letters, digits, _ . / -");
 }
 
-static bool check_item(http_resp *w, const json_t *body, bool creating, const char *kind)
+bool library_check(http_resp *w, const json_t *body, bool creating, const char *kind)
 {
-    static const char *const known[] = {"kind", "name", "description", "interpreter", "content", "message",
-                                        "source_url", NULL};
+    static const char *const known[] = {"kind", "name", "description", "interpreter", "content", "message", NULL};
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)body, k, v) {
@@ -107,12 +109,13 @@ static const char *str(const json_t *o, const char *k, const char *def)
     return s ? s : def;
 }
 
-static int add_version(http_req *r, db_conn *c, int64_t id, int64_t version, const char *content, const char *msg)
+int library_add_version(http_req *r, db_conn *c, int64_t id, int64_t version, const char *content, const char *msg,
+                        const char *commit)
 {
-    return db_exec(c, "INSERT INTO library_versions (item_id, version, content, author, message, created_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6)",
+    return db_exec(c, "INSERT INTO library_versions (item_id, version, content, author, message, source_commit, "
+                      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                    DB_ARGS(DB_INT(id), DB_INT(version), DB_TEXT(content), DB_TEXT(r->auth.username), DB_TEXT(msg),
-                           DB_INT(util_now())),
+                           DB_TEXT(commit), DB_INT(util_now())),
                    NULL);
 }
 
@@ -121,18 +124,18 @@ void library_create(http_req *r, http_resp *w)
     json_t *body = req_json(r, w), *row = NULL;
     db_conn *c = NULL;
     const char *kind = str(body, "kind", NULL);
-    if (!body || !check_item(w, body, true, kind))
+    if (!body || !library_check(w, body, true, kind))
         goto done;
     c = db_acquire(r->app->db);
     if (db_begin(c) != DB_OK)
         goto fail;
     int64_t now = util_now();
-    int rc = db_query_one(c, "INSERT INTO library_items (kind, name, description, interpreter, version, source_url, "
-                             "search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, lower($2 || ' ' || $3), "
-                             "$6, $6) RETURNING id",
+    int rc = db_query_one(c, "INSERT INTO library_items (kind, name, description, interpreter, version, search_text, "
+                             "created_at, updated_at) VALUES ($1, $2, $3, $4, 1, lower($2 || ' ' || $3), $5, $5) "
+                             "RETURNING id",
                           DB_ARGS(DB_TEXT(kind), DB_TEXT(str(body, "name", "")), DB_TEXT(str(body, "description", "")),
                                   DB_TEXT(strcmp(kind, "script") == 0 ? str(body, "interpreter", "sh") : ""),
-                                  DB_TEXT(str(body, "source_url", "")), DB_INT(now)),
+                                  DB_INT(now)),
                           &row);
     if (rc == DB_CONSTRAINT) {
         db_rollback(c);
@@ -140,7 +143,7 @@ void library_create(http_req *r, http_resp *w)
         goto done;
     }
     int64_t id = json_integer_value(json_object_get(row, "id"));
-    if (rc != DB_OK || add_version(r, c, id, 1, str(body, "content", ""), str(body, "message", "created")) != DB_OK ||
+    if (rc != DB_OK || library_add_version(r, c, id, 1, str(body, "content", ""), str(body, "message", "created"), "") != DB_OK ||
         db_commit(c) != DB_OK)
         goto fail;
     audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:i}", "kind", kind, "name", str(body, "name", ""),
@@ -157,6 +160,10 @@ done:
     json_decref(row);
 }
 
+#define ITEM_COLUMNS                                                                                           \
+    "SELECT id, kind, name, description, interpreter, version, source, source_url, source_ref, source_path, "     \
+    "source_credential_id, source_commit, synced_at, created_at, updated_at"
+
 static const listq_field item_fields[] = {
     {"id", LISTQ_SORT}, {"kind", LISTQ_SORT}, {"name", LISTQ_SORT | LISTQ_SEARCH},
     {"description", LISTQ_SEARCH}, {"updated_at", LISTQ_SORT}, {NULL, 0},
@@ -169,8 +176,7 @@ void library_list(http_req *r, http_resp *w)
         const char *kind = req_query(r, "kind");
         if (kind && *kind)
             listq_where(&q, "kind = $%d", DB_TEXT(kind));
-        listq_run(r, w, &q, "SELECT id, kind, name, description, interpreter, version, source_url, created_at, "
-                            "updated_at FROM library_items", NULL);
+        listq_run(r, w, &q, ITEM_COLUMNS " FROM library_items", NULL);
     }
     listq_free(&q);
 }
@@ -182,13 +188,13 @@ void library_get(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id))
         return;
     db_conn *c = db_acquire(r->app->db);
-    if (db_query_one(c, "SELECT id, kind, name, description, interpreter, version, source_url, created_at, "
-                        "updated_at FROM library_items WHERE id = $1",
+    if (db_query_one(c, ITEM_COLUMNS " FROM library_items WHERE id = $1",
                      DB_ARGS(DB_INT(id)), &item) != DB_OK) {
         resp_error(w, 404, "not_found", NULL, "no library item with id %lld", (long long)id);
         goto done;
     }
-    if (db_query(c, "SELECT version, author, message, created_at FROM library_versions WHERE item_id = $1 "
+    if (db_query(c, "SELECT version, author, message, source_commit AS \"commit\", created_at FROM library_versions "
+                    "WHERE item_id = $1 "
                     "ORDER BY version DESC",
                  DB_ARGS(DB_INT(id)), &versions) != DB_OK ||
         db_query_one(c, "SELECT content FROM library_versions WHERE item_id = $1 AND version = $2",
@@ -213,7 +219,8 @@ void library_version(http_req *r, http_resp *w)
     if (!req_id(r, w, 0, &id) || !req_id(r, w, 1, &v))
         return;
     db_conn *c = db_acquire(r->app->db);
-    if (db_query_one(c, "SELECT version, content, author, message, created_at FROM library_versions "
+    if (db_query_one(c, "SELECT version, content, author, message, source_commit AS \"commit\", created_at "
+                        "FROM library_versions "
                         "WHERE item_id = $1 AND version = $2",
                      DB_ARGS(DB_INT(id), DB_INT(v)), &row) != DB_OK)
         resp_error(w, 404, "not_found", NULL, "no version %lld of item %lld", (long long)v, (long long)id);
@@ -223,31 +230,57 @@ void library_version(http_req *r, http_resp *w)
     json_decref(row);
 }
 
+/* "detach": true (optional, boolean) is taken out of body into *detach. */
+static bool take_detach(http_resp *w, json_t *body, bool *detach)
+{
+    json_t *d = json_object_get(body, "detach");
+    if (d && !json_is_boolean(d))
+        return bad(w, "detach", "detach must be true or false");
+    *detach = json_is_true(d);
+    json_object_del(body, "detach");
+    return true;
+}
+
 void library_update(http_req *r, http_resp *w)
 {
     int64_t id;
     json_t *body = NULL, *item = NULL, *cur = NULL;
     db_conn *c = NULL;
-    if (!req_id(r, w, 0, &id) || !(body = req_json(r, w)))
+    bool detach = false;
+    if (!req_id(r, w, 0, &id) || !(body = req_json(r, w)) || !take_detach(w, body, &detach))
         goto done;
     c = db_acquire(r->app->db);
-    if (db_query_one(c, "SELECT kind, name, description, interpreter, version FROM library_items WHERE id = $1",
+    if (db_query_one(c, "SELECT kind, name, description, interpreter, version, source, source_url FROM library_items "
+                        "WHERE id = $1",
                      DB_ARGS(DB_INT(id)), &item) != DB_OK) {
         resp_error(w, 404, "not_found", NULL, "no library item with id %lld", (long long)id);
         goto done;
     }
-    if (!check_item(w, body, false, str(item, "kind", "")))
+    if (!library_check(w, body, false, str(item, "kind", "")))
         goto done;
     int64_t version = json_integer_value(json_object_get(item, "version"));
     const char *content = str(body, "content", NULL);
     db_query_one(c, "SELECT content FROM library_versions WHERE item_id = $1 AND version = $2",
                  DB_ARGS(DB_INT(id), DB_INT(version)), &cur);
     bool new_version = content && strcmp(content, str(cur, "content", "")) != 0;
+    bool git = strcmp(str(item, "source", ""), "git") == 0;
+    if (git && new_version && !detach) {
+        resp_error(w, 409, "git_sourced", "content",
+                   "this item follows git (%s); sync it, or send \"detach\": true to edit it here, after which "
+                   "it no longer follows git", str(item, "source_url", ""));
+        goto done;
+    }
     if (db_begin(c) != DB_OK)
         goto fail;
     if (new_version) {
         version++;
-        if (add_version(r, c, id, version, content, str(body, "message", "")) != DB_OK)
+        int vrc = library_add_version(r, c, id, version, content, str(body, "message", ""), "");
+        if (vrc == DB_CONSTRAINT) {
+            db_rollback(c);
+            resp_error(w, 409, "conflict", "content", "the item changed meanwhile; reload it and try again");
+            goto done;
+        }
+        if (vrc != DB_OK)
             goto fail;
     }
     const char *name = str(body, "name", str(item, "name", "")), *desc = str(body, "description", str(item, "description", ""));
@@ -261,10 +294,14 @@ void library_update(http_req *r, http_resp *w)
         resp_error(w, 409, "conflict", "name", "that name is taken");
         goto done;
     }
+    if (rc == DB_OK && git && detach)
+        rc = db_exec(c, "UPDATE library_items SET source = '', source_ref = '', source_path = '', "
+                        "source_credential_id = NULL, synced_at = NULL WHERE id = $1",
+                     DB_ARGS(DB_INT(id)), NULL);
     if (rc != DB_OK || db_commit(c) != DB_OK)
         goto fail;
-    audit_set_id(r, "library", id, json_pack("{s:s, s:I, s:b}", "name", name, "version", (json_int_t)version,
-                                             "new_version", new_version));
+    audit_set_id(r, "library", id, json_pack("{s:s, s:I, s:b, s:b}", "name", name, "version", (json_int_t)version,
+                                             "new_version", new_version, "detached", git && detach));
     resp_json(w, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id, "version", (json_int_t)version));
     goto done;
 fail:

@@ -1,0 +1,25 @@
+/* library_git_int.h -- what library_git.c and library_gitread.c share. */
+#ifndef CAIRN_LIBRARY_GIT_INT_H
+#define CAIRN_LIBRARY_GIT_INT_H
+
+#include "jobs/library_git.h"
+
+#include <git2.h>
+
+/* Write the message (printf-style) and field into out; return st. The
+ * message is cleaned of control and non-ASCII bytes. */
+lgit_status lgit_fail(lgit_result *out, lgit_status st, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Replace control and non-ASCII bytes of s with '?', in place. */
+void lgit_clean(char *s);
+
+/* The fetch of lgit_fetch(), run on the calling thread once the text checks
+ * passed and libgit2 is initialised. */
+lgit_status lgit_fetch_now(const lgit_source *s, lgit_result *out);
+
+/* Read `path` of `tree`: one file's text, or (directory) every file under it
+ * as a JSON object {"rel/path": "text"}, into out->content (malloc'd). */
+lgit_status lgit_read(git_repository *repo, git_tree *tree, const char *path, bool directory, lgit_result *out);
+
+#endif
