@@ -38,7 +38,7 @@ static const opt_desc options[] = {
      "largest request body in bytes (default 1048576)"},
     {"git-allow-local", OPT_INT, OFF(git_allow_local), 0, 1,
      "1 lets library git sources be file:// URLs or local paths (default 0)"},
-    {"git-timeout", OPT_INT, OFF(git_timeout), 1, 3600, "seconds a library git fetch may take (default 60)"},
+    {"git-timeout", OPT_INT, OFF(git_timeout), 1, 3600, "seconds a library git fetch may take (default 20)"},
     {"git-max-transfer", OPT_SIZE, OFF(git_max_transfer), 1024, INT64_C(1) << 34,
      "bytes a library git fetch may receive (default 67108864)"},
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
@@ -188,7 +188,7 @@ static void config_defaults(config *c)
     c->db_pool = 8;
     c->max_connections = 1024;
     c->body_limit = 1 << 20;
-    c->git_timeout = 60;
+    c->git_timeout = 20;
     c->git_max_transfer = 64u << 20;
     c->log_level = LOG_INFO;
 }

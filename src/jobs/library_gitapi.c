@@ -112,6 +112,7 @@ static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, l
     s->allow_local = cfg->git_allow_local != 0;
     s->max_parallel = cfg->workers > 2 ? cfg->workers / 2 : 1; /* leave workers for logins */
     lgit_status st = lgit_fetch(s, res);
+    s->tmp_parent = NULL; /* tmp ends here */
     static const char *const codes[] = {
         [LGIT_AUTH] = "git_auth", [LGIT_TIMEOUT] = "git_timeout", [LGIT_TOO_BIG] = "git_too_big",
         [LGIT_REMOTE] = "git_unreachable",
