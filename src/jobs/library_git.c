@@ -343,14 +343,14 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-lgit_status lgit_fetch_now(const lgit_source *s, lgit_result *out)
+lgit_status lgit_fetch_now(const lgit_source *s, double deadline, lgit_result *out)
 {
     char dir[PATH_MAX] = "";
     git_repository *repo = NULL;
     git_remote *remote = NULL;
     git_commit *commit = NULL;
     git_tree *tree = NULL;
-    fetch_ctx x = {.s = s, .deadline = util_mono_ms() + 1000.0 * s->timeout_s};
+    fetch_ctx x = {.s = s, .deadline = deadline};
     lgit_status st;
     if (snprintf(dir, sizeof dir, "%s/git-XXXXXX", s->tmp_parent) >= (int)sizeof dir || !mkdtemp(dir)) {
         dir[0] = '\0';

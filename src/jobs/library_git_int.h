@@ -15,8 +15,9 @@ lgit_status lgit_fail(lgit_result *out, lgit_status st, const char *field, const
 void lgit_clean(char *s);
 
 /* The fetch of lgit_fetch(), run on the calling thread once the text checks
- * passed and libgit2 is initialised. */
-lgit_status lgit_fetch_now(const lgit_source *s, lgit_result *out);
+ * passed and libgit2 is initialised; `deadline` is on util_mono_ms()'s
+ * clock, the same one the waiting thread uses before it sends its signal. */
+lgit_status lgit_fetch_now(const lgit_source *s, double deadline, lgit_result *out);
 
 /* Read `path` of `tree`: one file's text, or (directory) every file under it
  * as a JSON object {"rel/path": "text"}, into out->content (malloc'd). */

@@ -67,6 +67,7 @@ typedef struct {
     bool done;
     lgit_source s;       /* its strings point into str[] */
     char *str[S_COUNT];
+    double deadline;     /* util_mono_ms() */
     lgit_result res;
     lgit_status st;
 } fetch_job;
@@ -128,7 +129,7 @@ static void *run_job(void *p)
     sigemptyset(&wake);
     sigaddset(&wake, WAKE_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &wake, NULL); /* the creating thread may block signals */
-    lgit_status st = lgit_fetch_now(&j->s, &j->res);
+    lgit_status st = lgit_fetch_now(&j->s, j->deadline, &j->res);
     pthread_mutex_lock(&j->mu);
     j->st = st;
     j->done = true;
@@ -201,6 +202,7 @@ lgit_status lgit_fetch(const lgit_source *s, lgit_result *out)
     double deadline = util_mono_ms() + 1000.0 * s->timeout_s;
     if (!(j = job_new(s)) || pthread_attr_init(&attr) != 0)
         goto fail;
+    j->deadline = deadline;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&t, &attr, run_job, j);
     pthread_attr_destroy(&attr);
