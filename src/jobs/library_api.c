@@ -162,7 +162,7 @@ done:
 
 #define ITEM_COLUMNS                                                                                           \
     "SELECT id, kind, name, description, interpreter, version, source, source_url, source_ref, source_path, "     \
-    "source_credential_id, source_commit, synced_at, created_at, updated_at"
+    "source_credential_id, source_commit, source_host_key, synced_at, created_at, updated_at"
 
 static const listq_field item_fields[] = {
     {"id", LISTQ_SORT}, {"kind", LISTQ_SORT}, {"name", LISTQ_SORT | LISTQ_SEARCH},
@@ -296,7 +296,7 @@ void library_update(http_req *r, http_resp *w)
     }
     if (rc == DB_OK && git && detach)
         rc = db_exec(c, "UPDATE library_items SET source = '', source_ref = '', source_path = '', "
-                        "source_credential_id = NULL, synced_at = NULL WHERE id = $1",
+                        "source_credential_id = NULL, source_host_key = '', synced_at = NULL WHERE id = $1",
                      DB_ARGS(DB_INT(id)), NULL);
     if (rc != DB_OK || db_commit(c) != DB_OK)
         goto fail;

@@ -29,6 +29,7 @@
 
 #include <ftw.h>
 #include <git2.h>
+#include <sodium.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -159,8 +160,9 @@ bool lgit_path_ok(const char *path, char *why, size_t cap)
 
 typedef struct {
     const lgit_source *s;
+    lgit_result *out;
     double deadline;
-    bool timed_out, too_big, auth_failed;
+    bool timed_out, too_big, auth_failed, host_key_changed;
     bool tried_key, tried_pass, tried_user;
 } fetch_ctx;
 
@@ -189,12 +191,28 @@ static int on_sideband(const char *str, int len, void *p)
     return past_deadline(p);
 }
 
+/* TLS: libgit2's own verdict (the system's CAs). ssh: the key's SHA-256
+ * fingerprint, written as ssh-keygen does, must be s->host_key when set. */
 static int on_certificate(git_cert *cert, int valid, const char *host, void *p)
 {
-    (void)cert;
+    fetch_ctx *x = p;
     (void)valid;
     (void)host;
-    return past_deadline(p) ? -1 : GIT_PASSTHROUGH; /* libgit2's own checks decide */
+    if (past_deadline(x))
+        return -1;
+    if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+        return GIT_PASSTHROUGH;
+    const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+    if (!(hk->type & GIT_CERT_SSH_SHA256))
+        return -1;
+    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+    sodium_bin2base64(b64, sizeof b64, hk->hash_sha256, 32, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    snprintf(x->out->host_key, sizeof x->out->host_key, "SHA256:%s", b64);
+    if (x->s->host_key && *x->s->host_key && strcmp(x->s->host_key, x->out->host_key) != 0) {
+        x->host_key_changed = true;
+        return -1;
+    }
+    return 0;
 }
 
 /* Offer each kind of secret once; a second request means it was refused. */
@@ -238,6 +256,10 @@ static lgit_status git_failed(const fetch_ctx *x, int rc, lgit_result *out, cons
 {
     const git_error *e = git_error_last();
     const char *msg = e && e->message ? e->message : "unknown error";
+    if (x->host_key_changed)
+        return lgit_fail(out, LGIT_HOST_KEY, "host_key", "the server's ssh host key is %s, not the %s recorded for "
+                         "this source; if the change is expected, send {\"host_key\": \"%s\"}",
+                         out->host_key, x->s->host_key, out->host_key);
     if (x->timed_out || util_mono_ms() > x->deadline) /* a callback's abort, or a read woken by the signal */
         return lgit_fail(out, LGIT_TIMEOUT, NULL, "the repository did not answer within %d s", x->s->timeout_s);
     if (x->too_big)
@@ -350,7 +372,7 @@ lgit_status lgit_fetch_now(const lgit_source *s, double deadline, lgit_result *o
     git_remote *remote = NULL;
     git_commit *commit = NULL;
     git_tree *tree = NULL;
-    fetch_ctx x = {.s = s, .deadline = deadline};
+    fetch_ctx x = {.s = s, .out = out, .deadline = deadline};
     lgit_status st;
     if (snprintf(dir, sizeof dir, "%s/git-XXXXXX", s->tmp_parent) >= (int)sizeof dir || !mkdtemp(dir)) {
         dir[0] = '\0';

@@ -13,7 +13,10 @@
  * LGIT_MAX_FILE bytes, at most LGIT_MAX_FILES files in a role, safe relative
  * paths only, symbolic links followed only when they stay inside the tree
  * read, UTF-8 text only. URL schemes https, ssh (also user@host:path) and git;
- * file:// and local paths only when the caller allows them.
+ * file:// and local paths only when the caller allows them. https servers
+ * must have a certificate the system trusts; an ssh server's key is pinned
+ * by the caller (host_key), or accepted and reported (out->host_key) so
+ * that the caller can pin it for the next time.
  *
  * Each fetch runs on a thread of its own while the caller waits, at most
  * the deadline plus a grace period: past the deadline the fetch thread is
@@ -49,6 +52,7 @@ typedef struct {
     const char *password;     /* https basic auth */
     const char *private_key;  /* ssh, PEM or OpenSSH text */
     const char *passphrase;
+    const char *host_key;     /* ssh: the server key's "SHA256:…" fingerprint to insist on; NULL or "" = any */
     const char *tmp_parent;   /* existing directory for the private temporary repository */
     int timeout_s;            /* whole operation */
     size_t max_transfer;      /* bytes received */
@@ -63,6 +67,7 @@ typedef enum {
     LGIT_BAD_PATH,    /* 400: missing, unsafe, wrong type */
     LGIT_BAD_CONTENT, /* 400: binary, too big, too many files, link outside */
     LGIT_AUTH,        /* 502: the remote refused the credential (or wanted one) */
+    LGIT_HOST_KEY,    /* 502: the ssh server's key is not host_key */
     LGIT_TIMEOUT,     /* 502: the deadline passed */
     LGIT_TOO_BIG,     /* 502: the transfer passed max_transfer */
     LGIT_REMOTE,      /* 502: unreachable, not a repository, protocol error */
@@ -73,6 +78,7 @@ typedef enum {
 typedef struct {
     char commit[41];     /* the commit read, hex */
     char ref[LGIT_MAX_REF + 1]; /* the ref read: the one asked for, or the remote HEAD's branch name */
+    char host_key[64];   /* ssh: the fingerprint the server showed ("SHA256:…"), else "" */
     char *content;       /* malloc'd: the file's text, or a role's JSON {"rel/path": "text"} */
     const char *field;   /* request field an error is about ("url", "ref", "path"), or NULL */
     char error[512];     /* what went wrong, for the API client */

@@ -1,8 +1,8 @@
 /* library_gitapi.c -- library items taken from a git repository.
  *
  *   POST /api/v1/library/import     {url, ref?, path, kind, name?, description?, interpreter?,
- *                                    credential_id?, message?}  → 201 {id, version: 1, commit, ref}
- *   POST /api/v1/library/{id}/sync  {} → 200 {id, version, changed, commit, ref}
+ *                                    credential_id?, host_key?, message?}  → 201 {id, version: 1, commit, ref}
+ *   POST /api/v1/library/{id}/sync  {host_key?} → 200 {id, version, changed, commit, ref, message}
  *
  * Both run on the worker pool (ROUTE_SLOW): the fetch (library_git.c) may
  * take up to the git-timeout setting. Nothing is written before the fetch
@@ -14,7 +14,9 @@
  * again and adds a version only when the content differs from the current
  * one ("git <sha7> from <ref>"); otherwise it only records the commit seen.
  * The URL of an item never changes after the import: to follow another
- * repository, import again.
+ * repository, import again. An ssh server's host key is pinned at the
+ * import (the one given as host_key, else the one the server showed) and
+ * must match at every sync; a sync with {"host_key": …} accepts a new one.
  *
  * Credentials: an auth-centre credential's password (https basic auth) or
  * private key (ssh) is opened from the vault only for the fetch and wiped
@@ -114,7 +116,8 @@ static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, l
     lgit_status st = lgit_fetch(s, res);
     s->tmp_parent = NULL; /* tmp ends here */
     static const char *const codes[] = {
-        [LGIT_AUTH] = "git_auth", [LGIT_TIMEOUT] = "git_timeout", [LGIT_TOO_BIG] = "git_too_big",
+        [LGIT_AUTH] = "git_auth", [LGIT_HOST_KEY] = "git_host_key", [LGIT_TIMEOUT] = "git_timeout",
+        [LGIT_TOO_BIG] = "git_too_big",
         [LGIT_REMOTE] = "git_unreachable",
     };
     switch (st) {
@@ -127,6 +130,7 @@ static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, l
         resp_error(w, 400, "bad_request", res->field, "%s", res->error);
         return false;
     case LGIT_AUTH:
+    case LGIT_HOST_KEY:
     case LGIT_TIMEOUT:
     case LGIT_TOO_BIG:
     case LGIT_REMOTE:
@@ -161,11 +165,24 @@ static void default_name(const char *url, const char *path, char *out, size_t ca
         *dot = '\0';
 }
 
+/* An ssh host key fingerprint as ssh-keygen -l prints it ("SHA256:" and 43
+ * base64 characters), or none. Answers 400 on failure. */
+static bool host_key_ok(http_resp *w, const char *k)
+{
+    if (!k || !*k ||
+        (strlen(k) == 50 && strncmp(k, "SHA256:", 7) == 0 &&
+         strspn(k + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") == 43))
+        return true;
+    resp_error(w, 400, "bad_request", "host_key", "host_key is an ssh key's fingerprint, e.g. SHA256:%.43s",
+               "uZ3n0oXlmzqfFhq0Qm3tMZf4cS2aGQ4l9c2bq2k8Vxw");
+    return false;
+}
+
 /* Check the import body's fields and types; answers 400 on failure. */
 static bool check_import(http_resp *w, const json_t *body, int64_t *cred)
 {
-    static const char *const known[] = {"url", "ref", "path", "kind", "name", "description", "interpreter",
-                                        "message", "credential_id", NULL};
+    static const char *const known[] = {"url",     "ref",           "path",     "kind", "name", "description",
+                                        "interpreter", "message", "credential_id", "host_key", NULL};
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)body, k, v) {
@@ -183,7 +200,7 @@ static bool check_import(http_resp *w, const json_t *body, int64_t *cred)
         }
     }
     *cred = json_integer_value(json_object_get(body, "credential_id"));
-    return true;
+    return host_key_ok(w, json_string_value(json_object_get(body, "host_key")));
 }
 
 /* Check url, ref and path as text; answers 400 on failure. */
@@ -229,12 +246,12 @@ static void store_import(http_req *r, http_resp *w, const json_t *item, const lg
         goto fail;
     int rc = db_query_one(c, "INSERT INTO library_items (kind, name, description, interpreter, version, search_text, "
                              "source, source_url, source_ref, source_path, source_credential_id, source_commit, "
-                             "synced_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, lower($2 || ' ' || $3), "
-                             "'git', $5, $6, $7, $8, $9, $10, $10, $10) RETURNING id",
+                             "source_host_key, synced_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, "
+                             "lower($2 || ' ' || $3), 'git', $5, $6, $7, $8, $9, $11, $10, $10, $10) RETURNING id",
                           DB_ARGS(DB_TEXT(kind), DB_TEXT(name), DB_TEXT(desc),
                                   DB_TEXT(strcmp(kind, "script") == 0 ? str(item, "interpreter", "sh") : ""),
                                   DB_TEXT(s->url), DB_TEXT(s->ref), DB_TEXT(s->path), cred ? DB_INT(cred) : DB_NULLV,
-                                  DB_TEXT(res->commit), DB_INT(now)),
+                                  DB_TEXT(res->commit), DB_INT(now), DB_TEXT(res->host_key)),
                           &row);
     if (rc == DB_CONSTRAINT || rc == DB_FOREIGN) {
         db_rollback(c);
@@ -248,9 +265,9 @@ static void store_import(http_req *r, http_resp *w, const json_t *item, const lg
     if (rc != DB_OK || library_add_version(r, c, id, 1, res->content, str(item, "message", ""), res->commit) != DB_OK ||
         db_commit(c) != DB_OK)
         goto fail;
-    audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "kind", kind, "name", name, "url",
-                                             s->url, "ref", res->ref, "path", s->path, "commit", res->commit,
-                                             "version", 1));
+    audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "kind", kind, "name", name,
+                                             "url", s->url, "ref", res->ref, "path", s->path, "commit", res->commit,
+                                             "host_key", res->host_key, "version", 1));
     resp_json(w, 201, json_pack("{s:I, s:i, s:s, s:s}", "id", (json_int_t)id, "version", 1, "commit", res->commit,
                                 "ref", res->ref));
     goto done;
@@ -273,7 +290,7 @@ void library_import(http_req *r, http_resp *w)
         goto done;
     const char *kind = str(body, "kind", "");
     lgit_source s = {.url = str(body, "url", ""), .ref = str(body, "ref", ""), .path = str(body, "path", ""),
-                     .directory = strcmp(kind, "role") == 0};
+                     .host_key = str(body, "host_key", ""), .directory = strcmp(kind, "role") == 0};
     audit_set(r, "library", "", json_pack("{s:s, s:s, s:s}", "url", s.url, "ref", s.ref, "path", s.path));
     if (strcmp(kind, "script") && strcmp(kind, "playbook") && strcmp(kind, "role")) {
         resp_error(w, 400, "bad_request", "kind", "kind must be script, playbook or role");
@@ -311,6 +328,21 @@ done:
     json_decref(item);
 }
 
+/* A sync's body: nothing, or {"host_key": "SHA256:…"} to accept a server's
+ * new ssh key. Answers 400 on failure. */
+static bool check_sync_body(http_resp *w, const json_t *body)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)body, k, v) {
+        if (strcmp(k, "host_key") != 0 || !json_is_string(v)) {
+            resp_error(w, 400, "bad_request", k, strcmp(k, "host_key") ? "unknown field \"%s\"" : "%s must be text", k);
+            return false;
+        }
+    }
+    return host_key_ok(w, json_string_value(json_object_get(body, "host_key")));
+}
+
 /* Store a sync's result: a new version when the content differs from the
  * current one, else only the commit seen. Answers w. */
 static void store_sync(http_req *r, http_resp *w, int64_t id, const lgit_result *res)
@@ -338,13 +370,15 @@ static void store_sync(http_req *r, http_resp *w, int64_t id, const lgit_result 
             goto fail;
     }
     if (db_exec(c, "UPDATE library_items SET version = $1, source_commit = $2, synced_at = $3, "
-                   "updated_at = CASE WHEN $4 = 1 THEN $3 ELSE updated_at END WHERE id = $5",
-                DB_ARGS(DB_INT(version), DB_TEXT(res->commit), DB_INT(now), DB_INT(changed), DB_INT(id)),
+                   "updated_at = CASE WHEN $4 = 1 THEN $3 ELSE updated_at END, source_host_key = $6 WHERE id = $5",
+                DB_ARGS(DB_INT(version), DB_TEXT(res->commit), DB_INT(now), DB_INT(changed), DB_INT(id),
+                        DB_TEXT(res->host_key)),
                 NULL) != DB_OK ||
         db_commit(c) != DB_OK)
         goto fail;
-    audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:b, s:I}", "commit", res->commit, "ref", res->ref,
-                                             "changed", changed, "version", (json_int_t)version));
+    audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:s, s:b, s:I}", "commit", res->commit, "ref", res->ref,
+                                             "host_key", res->host_key, "changed", changed, "version",
+                                             (json_int_t)version));
     resp_json(w, 200, json_pack("{s:I, s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "version",
                                 (json_int_t)version, "changed", changed, "commit", res->commit, "ref", res->ref,
                                 "message", changed ? msg : "unchanged"));
@@ -360,14 +394,18 @@ done:
 void library_sync(http_req *r, http_resp *w)
 {
     int64_t id;
-    json_t *item = NULL, *check = NULL;
+    json_t *item = NULL, *check = NULL, *body = NULL;
     secrets k = {0};
     lgit_result res = {0};
     if (!req_id(r, w, 0, &id))
         return;
+    if (r->body_len > 0 && !(body = req_json(r, w)))
+        return;
+    if (!check_sync_body(w, body))
+        goto done;
     db_conn *c = db_acquire(r->app->db);
-    int rc = db_query_one(c, "SELECT kind, source, source_url, source_ref, source_path, source_credential_id "
-                             "FROM library_items WHERE id = $1",
+    int rc = db_query_one(c, "SELECT kind, source, source_url, source_ref, source_path, source_credential_id, "
+                             "source_host_key FROM library_items WHERE id = $1",
                           DB_ARGS(DB_INT(id)), &item);
     db_release(c);
     if (rc != DB_OK) {
@@ -381,7 +419,8 @@ void library_sync(http_req *r, http_resp *w)
     const char *kind = str(item, "kind", "");
     int64_t cred = json_integer_value(json_object_get(item, "source_credential_id"));
     lgit_source s = {.url = str(item, "source_url", ""), .ref = str(item, "source_ref", ""),
-                     .path = str(item, "source_path", ""), .directory = strcmp(kind, "role") == 0};
+                     .path = str(item, "source_path", ""), .directory = strcmp(kind, "role") == 0,
+                     .host_key = str(body, "host_key", str(item, "source_host_key", ""))};
     audit_set_id(r, "library", id, json_pack("{s:s, s:s, s:s}", "url", s.url, "ref", s.ref, "path", s.path));
     if ((cred && !load_secrets(r, w, cred, &k)) || !fetch(r, w, &s, cred ? &k : NULL, &res))
         goto done;
@@ -394,6 +433,7 @@ void library_sync(http_req *r, http_resp *w)
 done:
     secrets_free(&k);
     lgit_result_free(&res);
+    json_decref(body);
     json_decref(item);
     json_decref(check);
 }

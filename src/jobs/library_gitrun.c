@@ -58,7 +58,7 @@ static void init_once_fn(void)
     init_rc = 0;
 }
 
-enum { S_URL, S_REF, S_PATH, S_USER, S_PASSWORD, S_KEY, S_PASSPHRASE, S_TMP, S_COUNT };
+enum { S_URL, S_REF, S_PATH, S_USER, S_PASSWORD, S_KEY, S_PASSPHRASE, S_HOST_KEY, S_TMP, S_COUNT };
 
 typedef struct {
     pthread_mutex_t mu;
@@ -88,8 +88,8 @@ static void job_free(fetch_job *j)
 /* A job holding copies of s's strings (NULL strings stay NULL). */
 static fetch_job *job_new(const lgit_source *s)
 {
-    const char *from[S_COUNT] = {s->url, s->ref, s->path, s->username, s->password, s->private_key, s->passphrase,
-                                 s->tmp_parent};
+    const char *from[S_COUNT] = {s->url,         s->ref,        s->path,     s->username, s->password,
+                                 s->private_key, s->passphrase, s->host_key, s->tmp_parent};
     fetch_job *j = calloc(1, sizeof *j);
     if (!j)
         return NULL;
@@ -109,6 +109,7 @@ static fetch_job *job_new(const lgit_source *s)
     j->s.password = j->str[S_PASSWORD];
     j->s.private_key = j->str[S_KEY];
     j->s.passphrase = j->str[S_PASSPHRASE];
+    j->s.host_key = j->str[S_HOST_KEY];
     j->s.tmp_parent = j->str[S_TMP];
     return j;
 }

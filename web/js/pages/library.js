@@ -307,6 +307,7 @@ export async function mount(root, { signal }) {
       ['commit', 'lib.git_commit', item.source_commit ? item.source_commit.slice(0, 12) : '—'],
       ['synced', 'lib.git_synced', item.synced_at ? fmtTime(item.synced_at) : '—'],
     ];
+    if (item.source_host_key) rows.push(['host_key', 'lib.git_host_key', item.source_host_key]);
     const syncBtn = readOnly ? null : el('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'lib-git-sync' }, icon('rotate', 'me-1'), t('lib.git_sync'));
     const detachBtn = readOnly ? null : el('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', id: 'lib-git-detach' }, icon('link-slash', 'me-1'), t('lib.git_detach'));
     const box = el('div', { class: 'alert alert-info py-2', id: 'lib-git-source' },
@@ -341,17 +342,24 @@ export async function mount(root, { signal }) {
     return box;
   }
 
-  /* Sync a git item; the answer, or null when it failed (toasted). */
-  async function sync(it) {
+  /* Sync a git item; the answer, or null when it failed (toasted). When
+   * the ssh server shows another host key, ask before accepting it. */
+  async function sync(it, hostKey) {
+    let r;
     try {
-      const r = await post(`/library/${it.id}/sync`, {});
-      const commit = r.commit.slice(0, 7);
-      toast(r.changed ? t('lib.git_synced_new', { v: r.version, commit }) : t('lib.git_unchanged', { commit }), r.changed ? 'success' : 'info');
-      dt.ajax.reload(null, false);
-      return r;
-    } catch {
+      r = await post(`/library/${it.id}/sync`, hostKey ? { host_key: hostKey } : {}, { quiet: true });
+    } catch (e) {
+      const key = e.code === 'git_host_key' && !hostKey ? (/SHA256:[A-Za-z0-9+/]{43}/.exec(e.message) || [])[0] : null;
+      if (key && await confirmDialog({ title: t('lib.git_host_key_changed'), message: t('lib.git_host_key_confirm', { key }), confirmText: t('lib.git_host_key_accept') })) {
+        return sync(it, key);
+      }
+      if (!key) toast(e.localized || e.message, 'danger');
       return null;
     }
+    const commit = r.commit.slice(0, 7);
+    toast(r.changed ? t('lib.git_synced_new', { v: r.version, commit }) : t('lib.git_unchanged', { commit }), r.changed ? 'success' : 'info');
+    dt.ajax.reload(null, false);
+    return r;
   }
 
   function openImport() {
