@@ -4,9 +4,12 @@
 // The repositories are real: made with the `git` CLI in a temporary
 // directory and read by cairnd through file:// URLs (allowed here with
 // --git-allow-local 1) and through a real `git daemon` on a loopback port
-// (git://). A second cairnd runs with the default setting (file:// refused)
-// and a tiny transfer limit. Every refused request is checked to leave the
-// library as it was.
+// (git://), and over ssh:// from a throwaway root sshd (scripts/sshd-test.sh)
+// with auth-centre key credentials, whose host key is pinned; a role read
+// that way then runs in an Ansible playbook job against the same sshd. A
+// second cairnd runs with the default setting (file:// refused) and a tiny
+// transfer limit. Every refused request is checked to leave the library as
+// it was.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -351,6 +354,24 @@ test('ssh:// with an auth-centre key (opened from the vault); a key the server r
     const a = await auditRows(sa, { action: 'library.import' });
     assert.equal(a[0].result, 'failed');
     assert.doesNotMatch(JSON.stringify(a.slice(0, 5)), /PRIVATE KEY|secret/);
+
+    // A role read from git runs in an Ansible playbook job (against the same sshd).
+    const role = await sa.post('/api/v1/library/import', { url, kind: 'role', path: 'roles/web', name: 'gitweb', credential_id: key.body.id });
+    assertStatus(role, 201, 'role over ssh');
+    const book = await sa.post('/api/v1/library', { kind: 'playbook', name: uniq('usesrole'), content: '- hosts: all\n  gather_facts: false\n  roles:\n    - gitweb\n' });
+    assertStatus(book, 201, 'playbook');
+    const host = await sa.post('/api/v1/hosts', { hostname: uniq('git-a'), ip: '127.0.0.1', ssh_port: sshd.port, credential_id: key.body.id });
+    assertStatus(host, 201, 'host');
+    const job = await sa.post('/api/v1/jobs', { hosts: [host.body.id], playbook_id: book.body.id });
+    assertStatus(job, 201, 'job');
+    let j;
+    for (let i = 0; i < 600; i++) {
+      j = (await sa.get(`/api/v1/jobs/${job.body.id}`)).body;
+      if (!['queued', 'running'].includes(j.status)) break;
+      await sleep(200);
+    }
+    assert.equal(j.results[0].status, 'ok', JSON.stringify(j.results[0]));
+    assert.match(j.results[0].stdout, /hi from git/, 'the role\'s defaults (through its vars link) reached Ansible');
   } finally {
     sshd.stop();
     await sshServer.stop();
