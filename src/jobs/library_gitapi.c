@@ -92,7 +92,40 @@ static bool load_secrets(http_req *r, http_resp *w, int64_t id, secrets *k)
     return true;
 }
 
-/* Fetch with the server's limits; on failure answer w and return false. */
+/* Answer a failed fetch: what the user asked for is 400, what the remote
+ * did is 502, too many fetches at once 503, our own trouble 500. */
+static void answer_failure(http_resp *w, lgit_status st, const lgit_result *res)
+{
+    static const char *const codes[] = {
+        [LGIT_AUTH] = "git_auth",       [LGIT_HOST_KEY] = "git_host_key", [LGIT_TIMEOUT] = "git_timeout",
+        [LGIT_TOO_BIG] = "git_too_big", [LGIT_REMOTE] = "git_unreachable",
+    };
+    switch (st) {
+    case LGIT_BAD_URL:
+    case LGIT_BAD_REF:
+    case LGIT_BAD_PATH:
+    case LGIT_BAD_CONTENT:
+        resp_error(w, 400, "bad_request", res->field, "%s", res->error);
+        return;
+    case LGIT_AUTH:
+    case LGIT_HOST_KEY:
+    case LGIT_TIMEOUT:
+    case LGIT_TOO_BIG:
+    case LGIT_REMOTE:
+        resp_error(w, 502, codes[st], res->field, "%s", res->error);
+        return;
+    case LGIT_BUSY:
+        resp_error(w, 503, "busy", NULL, "%s", res->error);
+        return;
+    case LGIT_OK:
+    case LGIT_INTERNAL:
+        break;
+    }
+    resp_internal(w, res->error);
+}
+
+/* Fetch with the server's limits and the credential's secrets (k may be
+ * NULL); on failure answer w and return false. */
 static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, lgit_result *res)
 {
     char tmp[CONFIG_PATH_MAX + 8];
@@ -115,34 +148,9 @@ static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, l
     s->max_parallel = cfg->workers > 2 ? cfg->workers / 2 : 1; /* leave workers for logins */
     lgit_status st = lgit_fetch(s, res);
     s->tmp_parent = NULL; /* tmp ends here */
-    static const char *const codes[] = {
-        [LGIT_AUTH] = "git_auth", [LGIT_HOST_KEY] = "git_host_key", [LGIT_TIMEOUT] = "git_timeout",
-        [LGIT_TOO_BIG] = "git_too_big",
-        [LGIT_REMOTE] = "git_unreachable",
-    };
-    switch (st) {
-    case LGIT_OK:
+    if (st == LGIT_OK)
         return true;
-    case LGIT_BAD_URL:
-    case LGIT_BAD_REF:
-    case LGIT_BAD_PATH:
-    case LGIT_BAD_CONTENT:
-        resp_error(w, 400, "bad_request", res->field, "%s", res->error);
-        return false;
-    case LGIT_AUTH:
-    case LGIT_HOST_KEY:
-    case LGIT_TIMEOUT:
-    case LGIT_TOO_BIG:
-    case LGIT_REMOTE:
-        resp_error(w, 502, codes[st], res->field, "%s", res->error);
-        return false;
-    case LGIT_BUSY:
-        resp_error(w, 503, "busy", NULL, "%s", res->error);
-        return false;
-    case LGIT_INTERNAL:
-        break;
-    }
-    resp_internal(w, res->error);
+    answer_failure(w, st, res);
     return false;
 }
 

@@ -70,6 +70,27 @@ static lgit_status blob_text(const git_blob *b, const char *name, char **text, l
     return LGIT_OK;
 }
 
+/* Refuse a blob larger than max from its header alone: a few MiB of
+ * compressed pack can hold a blob of gigabytes, which git_blob_lookup()
+ * would inflate into memory whole. */
+static lgit_status blob_size_ok(git_repository *repo, const git_oid *id, size_t max, const char *shown,
+                                lgit_result *out)
+{
+    git_odb *odb = NULL;
+    size_t len = 0;
+    git_object_t type;
+    int rc = git_repository_odb(&odb, repo);
+    if (rc == 0)
+        rc = git_odb_read_header(&len, &type, odb, id);
+    git_odb_free(odb);
+    if (rc < 0)
+        return lgit_fail(out, LGIT_REMOTE, NULL, "%s is missing from the fetched objects", shown);
+    if (len > max)
+        return lgit_fail(out, LGIT_BAD_CONTENT, "path", "%s is larger than %s", shown,
+                         max == LGIT_MAX_FILE ? "1 MiB" : "a link may be");
+    return LGIT_OK;
+}
+
 /* The text of the file at `path` of `tree`, following links that stay in
  * the tree. `shown` names the file in messages. */
 static lgit_status file_text(git_repository *repo, git_tree *tree, const char *path, const char *shown, char **text,
@@ -98,6 +119,9 @@ static lgit_status file_text(git_repository *repo, git_tree *tree, const char *p
                            hop ? cur : shown);
             goto done;
         }
+        if ((st = blob_size_ok(repo, git_tree_entry_id(e), mode == GIT_FILEMODE_LINK ? LGIT_MAX_PATH : LGIT_MAX_FILE,
+                               shown, out)) != LGIT_OK)
+            goto done;
         if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0) {
             st = lgit_fail(out, LGIT_REMOTE, NULL, "%s is missing from the fetched objects", shown);
             goto done;
