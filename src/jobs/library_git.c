@@ -274,7 +274,7 @@ static lgit_status git_failed(const fetch_ctx *x, int rc, lgit_result *out, cons
 
 /* Find what to fetch for s->ref among the advertised refs: one refspec and
  * the oid (a ref), or two refspecs and a hex prefix (a commit id). */
-static lgit_status resolve_ref(git_remote *remote, const lgit_source *s, lgit_result *out, char specs[2][320],
+static lgit_status resolve_ref(git_remote *remote, const lgit_source *s, lgit_result *out, char specs[2][512],
                                int *nspecs, git_oid *oid, size_t *hexlen)
 {
     const git_remote_head **heads;
@@ -320,7 +320,7 @@ static lgit_status resolve_ref(git_remote *remote, const lgit_source *s, lgit_re
 static lgit_status download(git_repository *repo, git_remote *remote, fetch_ctx *x, lgit_result *out,
                             git_commit **commit)
 {
-    char specs[2][320];
+    char specs[2][512];
     char *spec_ptrs[2] = {specs[0], specs[1]};
     int nspecs = 0;
     size_t hexlen = 0;
