@@ -78,7 +78,8 @@ static bool load_secrets(http_req *r, http_resp *w, int64_t id, secrets *k)
         resp_error(w, 400, "bad_request", "credential_id", "no credential with id %lld", (long long)id);
         return false;
     }
-    snprintf(k->username, sizeof k->username, "%s", json_string_value(json_object_get(row, "username")) ?: "");
+    const char *user = json_string_value(json_object_get(row, "username"));
+    snprintf(k->username, sizeof k->username, "%s", user ? user : "");
     k->password = open_sealed(row, "password", &broken);
     k->private_key = open_sealed(row, "private_key", &broken);
     k->passphrase = open_sealed(row, "passphrase", &broken);
