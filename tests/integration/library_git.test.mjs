@@ -295,11 +295,19 @@ test('git:// through a real git daemon; file:// refused by default; transfer lim
   assertError(big, 502, 'git_too_big');
   assert.equal(await libraryCount(strictAdmin), before);
 
+  // Three at once against a server that never answers: two fetch (half the
+  // four workers) and time out after --git-timeout 6, the third is told to
+  // come back later; the server keeps serving meanwhile.
   const t0 = Date.now();
-  const slow = await admin.post('/api/v1/library/import', { url: `git://127.0.0.1:${silent.address().port}/x`, kind: 'script', path: 'a.sh' });
-  assertError(slow, 502, 'git_timeout');
-  assert.ok(Date.now() - t0 < 20000, `answered after ${Date.now() - t0} ms`);
+  const silentImport = () => admin.post('/api/v1/library/import', { url: `git://127.0.0.1:${silent.address().port}/x`, kind: 'script', path: 'a.sh' });
+  const pending = [silentImport(), silentImport(), silentImport()];
+  await sleep(1000);
   assertStatus(await admin.get('/api/v1/library'), 200, 'still serving');
+  assert.ok(Date.now() - t0 < 5000, 'reads are not held up by the fetches');
+  const answers = await Promise.all(pending);
+  assert.deepEqual(answers.map((a) => a.status).sort(), [502, 502, 503], answers.map((a) => a.text).join('\n'));
+  for (const a of answers) assertError(a, a.status, a.status === 503 ? 'busy' : 'git_timeout');
+  assert.ok(Date.now() - t0 < 20000, `answered after ${Date.now() - t0} ms`);
 });
 
 test('ssh:// with an auth-centre key (opened from the vault); a key the server refuses is 502 git_auth', async () => {
