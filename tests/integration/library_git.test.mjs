@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -281,7 +282,7 @@ test('a git item: content edits refused unless detached; after detaching, sync i
   assertError(await admin.put(`/api/v1/library/${id}`, { detach: 'yes' }), 400, 'bad_request', 'detach');
 });
 
-test('git:// through a real git daemon; file:// refused by default; transfer limit; silent server times out', async () => {
+test('git:// through a real git daemon; file:// refused by default; transfer limit; self-signed https refused; a silent server times out, 503 beyond the fetch slots', async () => {
   const url = `git://127.0.0.1:${daemonPort}/ops`;
   const r = await admin.post('/api/v1/library/import', { url, kind: 'playbook', path: 'playbooks/site.yml', name: uniq('daemon') });
   assertStatus(r, 201, 'import over git://');
@@ -294,6 +295,20 @@ test('git:// through a real git daemon; file:// refused by default; transfer lim
   const big = await strictAdmin.post('/api/v1/library/import', { url, kind: 'script', path: 'scripts/hello.sh' });
   assertError(big, 502, 'git_too_big');
   assert.equal(await libraryCount(strictAdmin), before);
+
+  // https with a certificate nobody vouches for: refused, nothing stored.
+  const key = path.join(work, 'tls.key');
+  const cert = path.join(work, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const tls = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => res.end('nothing'));
+  await new Promise((res) => tls.listen(0, '127.0.0.1', res));
+  try {
+    const selfSigned = await admin.post('/api/v1/library/import', { url: `https://127.0.0.1:${tls.address().port}/ops.git`, kind: 'script', path: 'a.sh' });
+    assertError(selfSigned, 502, 'git_unreachable', 'url');
+    assert.match(selfSigned.body.error.message, /certificate/i);
+  } finally {
+    tls.close();
+  }
 
   // Three at once against a server that never answers: two fetch (half the
   // four workers) and time out after --git-timeout 6, the third is told to
