@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL } opt_type;
+typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL, OPT_CIDRS } opt_type;
 
 typedef struct {
     const char *name;
@@ -37,6 +37,8 @@ static const opt_desc options[] = {
     {"body-limit", OPT_SIZE, OFF(body_limit), 1024, INT64_C(1) << 32,
      "largest request body in bytes (default 1048576)"},
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
+    {"trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0,
+     "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (default none)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -85,6 +87,7 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
         if (strcmp(o->name, name) != 0)
             continue;
         char *field = (char *)c + o->offset;
+        char msg[160];
         int64_t n;
         switch (o->type) {
         case OPT_LISTEN:
@@ -109,6 +112,12 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
                 return -1;
             }
             *(size_t *)(void *)field = (size_t)n;
+            return 0;
+        case OPT_CIDRS:
+            if (cidr_list_parse((cidr_list *)(void *)field, v, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", name, msg);
+                return -1;
+            }
             return 0;
         case OPT_LEVEL:
             if ((n = log_level_parse(v)) < 0) {
