@@ -199,7 +199,7 @@ int config_load(config *c, int argc, char **argv, char *err, size_t errlen)
 {
     config_defaults(c);
     /* First pass: only --config, so flags can override the file. */
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *file = NULL;
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             file = argv[i + 1];

@@ -322,7 +322,7 @@ void tasks_create(http_req *r, http_resp *w)
     if (!body || !check_fields(w, body, true))
         goto done;
     c = db_acquire(r->app->db);
-    if (!prepare_parts(r, w, c, body, &job_text, &sched_text, &s))
+    if (!prepare_parts(r, w, c, body, &job_text, &sched_text, &s) || !s)
         goto done;
     int64_t now = util_now();
     sched_state st = {.anchor = now};
