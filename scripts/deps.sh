@@ -13,7 +13,7 @@ PACKAGES="gcc make pkg-config libc6-dev
   librrd-dev libcurl4-openssl-dev zlib1g-dev libssh-dev libssl-dev clang libclang-rt-14-dev curl
   openssh-server openssh-client ansible-core sshpass tzdata fonts-wqy-microhei procps passwd
   postgresql postgresql-client nodejs npm chromium
-  dpkg-dev libmbedtls-dev"
+  dpkg-dev libmbedtls-dev openssl ca-certificates"
 
 missing=""
 for p in $PACKAGES; do
