@@ -8,7 +8,6 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +274,7 @@ double ag_backoff(int failures, uint64_t *rng)
 {
     if (failures < 1)
         failures = 1;
-    double d = failures > 20 ? 300.0 : ldexp(1.0, failures - 1);
+    double d = failures > 20 ? 300.0 : (double)(1UL << (failures - 1));
     if (d > 300.0)
         d = 300.0;
     double u = (double)(xorshift(rng) >> 11) / 9007199254740992.0; /* [0, 1) */
