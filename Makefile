@@ -80,8 +80,10 @@ build/asan/cairnd: $(ASAN_OBJ) build/asan/obj/src/cairnd.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
 $(CURL_STAMP): scripts/build-curl.sh
-	scripts/build-curl.sh $(CURL_MIN) '$(CURL_DEB_VERSION)'
+	+scripts/build-curl.sh $(CURL_MIN) '$(CURL_DEB_VERSION)'
 	@touch $@
+# Its headers (named in the objects' .d files) come with it.
+$(CURL_MIN)/include/curl/%.h: $(CURL_STAMP) ;
 # The agent's objects see the small libcurl's headers, and are built after it.
 build/obj/src/agent/%.o build/asan/obj/src/agent/%.o: BASEFLAGS += -I$(CURL_MIN)/include
 $(filter build/obj/src/agent/% build/asan/obj/src/agent/%,$(AGENT_REL_OBJ) $(AGENT_ASAN_OBJ)) \

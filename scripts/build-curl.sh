@@ -80,7 +80,12 @@ echo "build-curl: configuring curl $version (static, HTTP(S) only, mbed TLS)"
         --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --without-ca-path --without-ca-fallback \
         CFLAGS="-O2 -g0 -ffunction-sections -fdata-sections"
 )
-make -s -C "$src/lib" -j"$jobs" >/dev/null
+# Under make -jN (a jobserver in MAKEFLAGS) share its job slots; alone, -j2.
+case " ${MAKEFLAGS:-} " in
+*jobserver*) jflag="" ;;
+*) jflag="-j$jobs" ;;
+esac
+make -s -C "$src/lib" $jflag >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/include/curl"
