@@ -69,6 +69,24 @@ out:
     return rc;
 }
 
+/* The system's CA bundle. libcurl is built with Debian's path; on hosts of
+ * other families (RHEL, SUSE, Alpine…) the first bundle that exists of the
+ * usual places is used instead, so a copied binary still verifies. Returns
+ * "" (libcurl's built-in default) when none exists. */
+static const char *default_ca_file(void)
+{
+    static const char *const bundles[] = {
+        "/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Alpine, Arch */
+        "/etc/pki/tls/certs/ca-bundle.crt",   /* RHEL, Fedora, CentOS */
+        "/etc/ssl/ca-bundle.pem",             /* SUSE */
+        "/etc/ssl/cert.pem",                  /* others */
+    };
+    for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++)
+        if (access(bundles[i], R_OK) == 0)
+            return i == 0 ? "" : bundles[i];
+    return "";
+}
+
 int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err, size_t errcap)
 {
     memset(h, 0, sizeof *h);
@@ -88,6 +106,8 @@ int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err,
     h->base[n] = '\0';
     if (ca_file)
         pf_copy(h->ca_file, sizeof h->ca_file, ca_file);
+    else
+        pf_copy(h->ca_file, sizeof h->ca_file, default_ca_file());
     char host[256], port[16];
     if (ag_url_host_port(h->base, host, sizeof host, port, sizeof port) == 0) {
         if (inet_pton(AF_INET, host, h->ip) == 1)

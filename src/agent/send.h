@@ -42,6 +42,8 @@ int ag_http_global_init(void);
 void ag_http_global_cleanup(void);
 
 /* Prepare a client for server ("https://cairn.example.com[:port][/prefix]").
+ * ca_file (copied) is the PEM bundle to trust, or NULL for the system's
+ * (Debian's path, else the first of the usual places that exists).
  * Returns 0, or -1 with a reason in err (bad URL scheme, no memory). */
 int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err, size_t errcap);
 
