@@ -47,7 +47,8 @@ else
         exit 1
     }
 fi
-dsc=$(ls "$work"/curl_*.dsc | head -n 1)
+dscs=("$work"/curl_*.dsc)
+dsc=${dscs[0]}
 version=$(sed -n 's/^Version: //p' "$dsc")
 src="$work/curl"
 dpkg-source --no-check -x "$dsc" "$src" >/dev/null
@@ -85,7 +86,7 @@ case " ${MAKEFLAGS:-} " in
 *jobserver*) jflag="" ;;
 *) jflag="-j$jobs" ;;
 esac
-make -s -C "$src/lib" $jflag >/dev/null
+make -s -C "$src/lib" ${jflag:+"$jflag"} >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/include/curl"

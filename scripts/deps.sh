@@ -44,6 +44,7 @@ if [ -z "$(apt-cache showsrc curl 2>/dev/null)" ]; then
         echo "deps: apt has no deb-src entries (needed for: apt-get source curl); run as root" >&2
         exit 1
     fi
+    # shellcheck source=/dev/null
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     echo "deps: adding deb-src entries for $codename main"
     cat >/etc/apt/sources.list.d/cairn-deb-src.sources <<EOF
