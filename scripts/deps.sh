@@ -12,8 +12,10 @@ PACKAGES="gcc make pkg-config libc6-dev
   libmicrohttpd-dev libwslay-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcmocka-dev
   librrd-dev libcurl4-openssl-dev zlib1g-dev libssh-dev libssl-dev clang libclang-rt-14-dev curl
   openssh-server openssh-client ansible-core sshpass tzdata fonts-wqy-microhei procps passwd
-  postgresql postgresql-client nodejs npm chromium
-  dpkg-dev libmbedtls-dev openssl ca-certificates"
+  postgresql postgresql-client nodejs npm chromium"
+# cairn-agent's own libcurl (scripts/build-curl.sh: Debian's curl source,
+# mbed TLS) and its TLS test (a CA made with openssl).
+PACKAGES="$PACKAGES dpkg-dev libmbedtls-dev openssl ca-certificates"
 
 missing=""
 for p in $PACKAGES; do
