@@ -6,7 +6,7 @@
 // CA made for this test (openssl) and passes every request on to cairnd
 // unchanged, noting what came through. Checked: given the CA (--ca-file, or
 // ca_file in the config file) the agent enrolls and its gzip reports are
-// accepted by cairnd, with the server named by IP address (the
+// accepted by cairnd, with the server named by IP address, v4 or v6 (the
 // certificate's iPAddress entry) and by name (its dNSName entry); the
 // server is refused, and nothing reaches cairnd, with no CA given (the
 // system store does not know the test CA), with another CA, and with a
@@ -56,7 +56,7 @@ function makeCert(name, ca, san) {
 
 // ---- the TLS front: https on loopback, passing requests on to cairnd -----------------
 
-function startFront(cert) {
+function startFront(cert, host = '127.0.0.1') {
   const log = [];
   const srv = https.createServer({
     key: fs.readFileSync(path.join(dir, `${cert}.key`)), cert: fs.readFileSync(path.join(dir, `${cert}.pem`)),
@@ -93,11 +93,14 @@ function startFront(cert) {
   });
   const handshakes = { tcp: 0 };
   srv.on('connection', () => { handshakes.tcp++; });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => {
-    const f = { port: srv.address().port, log, handshakes, close: () => new Promise((r) => srv.close(r)) };
-    fronts.push({ srv, f });
-    resolve(f);
-  }));
+  return new Promise((resolve) => {
+    srv.once('error', () => resolve(null)); // no such address here (IPv6 off)
+    srv.listen(0, host, () => {
+      const f = { port: srv.address().port, log, handshakes, close: () => new Promise((r) => srv.close(r)) };
+      fronts.push({ srv, f });
+      resolve(f);
+    });
+  });
 }
 
 // ---- the agent ---------------------------------------------------------------------
@@ -154,7 +157,7 @@ async function assertRefused(f, url, args, reason = /SSL peer certificate/) {
   assert.ok(f.handshakes.tcp > tcp0, 'the agent connected');
 }
 
-let good, wrongIp, otherCaFront;
+let good, wrongIp, otherCaFront, good6, wrongIp6;
 
 before(async () => {
   assert.ok(fs.existsSync(AGENT), `${AGENT} missing: run make`);
@@ -169,6 +172,8 @@ before(async () => {
   good = await startFront('good');
   wrongIp = await startFront('wrongip');
   otherCaFront = await startFront('byother');
+  good6 = await startFront('good', '::1');
+  wrongIp6 = good6 && await startFront('wrongip', '::1');
 });
 
 after(async () => {
@@ -203,4 +208,10 @@ test('a certificate from another CA is refused', async () => {
 test('a trusted certificate for another address or another name is refused', async () => {
   await assertRefused(wrongIp, `https://127.0.0.1:${wrongIp.port}`, ['--ca-file', path.join(dir, 'ca.pem')]);
   await assertRefused(wrongIp, `https://localhost:${wrongIp.port}`, ['--ca-file', path.join(dir, 'ca.pem')]);
+});
+
+test('HTTPS by IPv6 address: the certificate\'s ::1 entry is accepted, a certificate without it refused', async (t) => {
+  if (!good6 || !wrongIp6) return t.skip('no IPv6 loopback here');
+  await assertReports(good6, `https://[::1]:${good6.port}`, ['--ca-file', path.join(dir, 'ca.pem')]);
+  await assertRefused(wrongIp6, `https://[::1]:${wrongIp6.port}`, ['--ca-file', path.join(dir, 'ca.pem')]);
 });
