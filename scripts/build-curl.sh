@@ -12,7 +12,10 @@
 #   SMTP, SMB, GOPHER, MQTT, FILE; no cookies, alt-svc, HSTS, DoH, NTLM,
 #   MIME, netrc), proxies kept; TLS by mbed TLS (Debian's libmbedtls-dev,
 #   linked statically), gzip by zlib; no HTTP/2, IDN, PSL, brotli, zstd,
-#   GSS-API or SSH; Debian's CA bundle and directory as defaults.
+#   GSS-API or SSH; Debian's CA bundle as the default (no CA directory:
+#   mbed TLS would parse both, each the whole store).
+# mbed TLS rather than a static OpenSSL: measured on the bench/agent.sh
+# daemon, 3.4 MB RSS against 5.9 MB (OpenSSL's init and tables).
 #
 #   scripts/build-curl.sh OUT [DEBIAN-SOURCE-VERSION]
 #
@@ -51,6 +54,7 @@ dscs=("$work"/curl_*.dsc)
 dsc=${dscs[0]}
 version=$(sed -n 's/^Version: //p' "$dsc")
 src="$work/curl"
+# apt already checked the files against the archive's signed Sources index.
 dpkg-source --no-check -x "$dsc" "$src" >/dev/null
 # Debian's last two patches rename the library for its GnuTLS and NSS
 # flavours; the OpenSSL flavour is built without them, and so is this one.
