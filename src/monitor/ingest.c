@@ -8,7 +8,11 @@
  *   - updates last_seen_at and the latest CPU/memory/disk figures;
  *   - merges its facts into the host row (facts.c), which never touches a
  *     field a user edited by hand;
- * and after the commit writes its metrics to the host's RRD series (tsdb.h).
+ * and before that transaction its metrics go to the host's RRD series
+ * (tsdb.h: journaled and queued, so they survive a crash of cairnd once
+ * tsdb_write() returns; a sample that could not be journaled answers 500
+ * and the agent resends the report, whose samples that did get in are then
+ * skipped by time).
  * The host is the one the agent token belongs to, whatever the report says
  * its name is. Reports are telemetry, not changes by a person: they are not
  * written to the audit log (fact changes are kept in host_fact_history).
@@ -43,9 +47,13 @@ static double num(const json_t *o, const char *k)
     return is_num(v) ? json_number_value(v) : NAN;
 }
 
-static void write_series(int64_t host, int64_t t, const json_t *m)
+/* Write m's samples. Returns 0, or -1 when one could not be stored now
+ * (tsdb_write returned -2: the report must not be answered 200). A sample
+ * that can never be stored (e.g. a name too long) is logged and left out. */
+static int write_series(int64_t host, int64_t t, const json_t *m)
 {
     char err[300];
+    int rc, failed = 0;
     json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
            *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
            *tcp = json_object_get(m, "tcp");
@@ -57,8 +65,10 @@ static void write_series(int64_t host, int64_t t, const json_t *m)
         num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
         num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime"),
     };
-    if (tsdb_write(host, "host", "", t, hv, err, sizeof err) < 0)
+    if ((rc = tsdb_write(host, "host", "", t, hv, err, sizeof err)) < 0) {
         log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+        failed |= rc == -2;
+    }
     static const struct {
         const char *list, *key, *kind;
         const char *const *ds;
@@ -73,11 +83,14 @@ static void write_series(int64_t host, int64_t t, const json_t *m)
             int n = 0;
             for (const char *const *k = sets[s].ds; *k && n < TSDB_MAX_DS; k++)
                 v[n++] = num(x, *k);
-            if (tsdb_write(host, sets[s].kind, json_string_value(json_object_get(x, sets[s].key)), t, v, err,
-                           sizeof err) < 0)
+            const char *name = json_string_value(json_object_get(x, sets[s].key));
+            if ((rc = tsdb_write(host, sets[s].kind, name ? name : "", t, v, err, sizeof err)) < 0) {
                 log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+                failed |= rc == -2;
+            }
         }
     }
+    return failed ? -1 : 0;
 }
 
 /* The dashboard's figures: CPU busy %, memory used %, fullest filesystem %. */
@@ -105,7 +118,8 @@ static db_val real_or_null(double v)
     return isnan(v) ? DB_NULLV : DB_REAL(v);
 }
 
-/* Store one checked report. Returns 1 stored, 0 skipped, -1 error.
+/* Store one checked report. Returns 1 stored, 0 skipped, -1 database
+ * error, -2 when its samples could not be journaled.
  * Duplicates (a replay of what already arrived) are recognised by the
  * agent's sequence number, which only grows, even across agent restarts;
  * the collection time is not used for that because the host's clock may be
@@ -120,11 +134,14 @@ static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep, int
     latest_figures(m, &cpu, &mem, &disk, &load1);
     json_t *iv = json_object_get(rep, "interval");
     const char *av = json_string_value(json_object_get(rep, "agent_version"));
-    /* One short transaction claims the report (the seq test makes a replayed
-     * duplicate match no row) and merges its facts; the RRD files are written
-     * after the commit, with no database lock held, so reports of different
-     * hosts are stored in parallel. One agent never has two reports in
-     * flight, so a host's files see its samples in order. */
+    /* The samples first, with no database lock held: once they are
+     * journaled the report may be claimed (a replayed duplicate's samples
+     * are skipped by time). Then one short transaction claims the report
+     * (the seq test makes a replayed duplicate match no row) and merges its
+     * facts. One agent never has two reports in flight, so a host's files
+     * see its samples in order. */
+    if (m && write_series(host, t, m) < 0)
+        return -2;
     if (db_begin(c) != DB_OK)
         return -1;
     int rc = db_query_one(c,
@@ -147,8 +164,6 @@ static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep, int
     }
     *interval = json_integer_value(json_object_get(row, "agent_interval"));
     json_decref(row);
-    if (m)
-        write_series(host, t, m);
     return 1;
 }
 
@@ -233,6 +248,7 @@ void ingest_report(http_req *r, http_resp *w)
     json_t *j = report_body(r, w), *list = NULL;
     db_conn *c = NULL;
     char why[256];
+    const char *why_fail = NULL;
     int accepted = 0, skipped = 0;
     r->audit.skip = true;
     if (!j)
@@ -259,6 +275,8 @@ void ingest_report(http_req *r, http_resp *w)
         /* Each report is stored on its own: a failure answers 500 and the
          * agent resends the batch; what was stored is then skipped by seq. */
         int rc = store_report(r->app, c, r->auth.host_id, rep, &interval);
+        if (rc == -2)
+            why_fail = "cannot journal the report's samples (see the log)";
         if (rc < 0)
             goto fail;
         rc ? accepted++ : skipped++;
@@ -272,7 +290,7 @@ void ingest_report(http_req *r, http_resp *w)
                                 (json_int_t)interval));
     goto done;
 fail:
-    resp_internal(w, c ? db_errmsg(c) : "ingest");
+    resp_internal(w, why_fail ? why_fail : c ? db_errmsg(c) : "ingest");
 done:
     if (c)
         db_release(c);

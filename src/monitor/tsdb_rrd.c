@@ -1,5 +1,15 @@
-/* tsdb_rrd.c -- tsdb.h on librrd's thread-safe (_r) functions. */
+/* tsdb_rrd.c -- tsdb.h on librrd's thread-safe (_r) functions.
+ *
+ * This file knows the files: where a series lives (tsdb_path), how a file
+ * is laid out and created, and how samples are written (tsdb_rrd_put) and
+ * read back. tsdb_write() does not touch the file: it formats the sample
+ * once ("t:v:v…", as librrd takes it) and hands it to the write-behind queue
+ * (tsdb_queue.c), which journals it and writes each file's samples in
+ * batches. Reads first flush what is queued for the series they read, so a
+ * chart always shows every accepted sample.
+ */
 #include "monitor/tsdb.h"
+#include "monitor/tsdb_int.h"
 
 #include "common/log.h"
 
@@ -45,14 +55,19 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int tsdb_init(const char *dir)
+int tsdb_init(const char *dir, int flush_secs)
 {
-    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root)
+    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root || mkdir_p(root) < 0)
         return -1;
-    return mkdir_p(root);
+    return tsdb_queue_start(root, flush_secs);
 }
 
-static const tsdb_kind *find_kind(const char *kind)
+void tsdb_close(void)
+{
+    tsdb_queue_stop(true);
+}
+
+const tsdb_kind *tsdb_find_kind(const char *kind)
 {
     for (const tsdb_kind *k = tsdb_kinds; k->kind; k++)
         if (strcmp(k->kind, kind) == 0)
@@ -60,7 +75,7 @@ static const tsdb_kind *find_kind(const char *kind)
     return NULL;
 }
 
-static int nds(const tsdb_kind *k)
+int tsdb_nds(const tsdb_kind *k)
 {
     int n = 0;
     while (n < TSDB_MAX_DS && k->ds[n])
@@ -69,7 +84,7 @@ static int nds(const tsdb_kind *k)
 }
 
 /* name → file-name part: [A-Za-z0-9.-] kept, anything else _XX. */
-static int encode_name(const char *name, char *out, size_t cap)
+int tsdb_encode_name(const char *name, char *out, size_t cap)
 {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -86,7 +101,7 @@ static int encode_name(const char *name, char *out, size_t cap)
     return 0;
 }
 
-static int decode_name(const char *enc, char *out, size_t cap)
+int tsdb_decode_name(const char *enc, char *out, size_t cap)
 {
     size_t o = 0;
     for (const char *p = enc; *p; p++) {
@@ -104,22 +119,29 @@ static int decode_name(const char *enc, char *out, size_t cap)
     return 0;
 }
 
-static int file_path(int64_t host, const char *kind, const char *name, char *out, size_t cap)
+int tsdb_path(int64_t host, const char *kind, const char *name, char *out, size_t cap)
 {
     char enc[512];
     if (strcmp(kind, "host") == 0)
         return snprintf(out, cap, "%s/%lld/host.rrd", root, (long long)host) < (int)cap ? 0 : -1;
-    if (encode_name(name, enc, sizeof enc) < 0)
+    if (tsdb_encode_name(name, enc, sizeof enc) < 0)
         return -1;
     return snprintf(out, cap, "%s/%lld/%s-%s.rrd", root, (long long)host, kind, enc) < (int)cap ? 0 : -1;
 }
 
+/* Create the file for kind k at path, starting one step before t, so the
+ * first sample (at t) fills a whole step and shows on charts (a file that
+ * starts at t-1 leaves that step unknown). It is written as path.tmp and
+ * renamed, so a crash while creating leaves no half-written file under the
+ * series' name. */
 static int create_file(const char *path, const tsdb_kind *k, int64_t t)
 {
     const char *argv[TSDB_MAX_DS + 6];
-    char ds[TSDB_MAX_DS][64];
+    char ds[TSDB_MAX_DS][64], tmp[1300];
     int argc = 0;
-    for (int i = 0; i < nds(k); i++) {
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return -1;
+    for (int i = 0; i < tsdb_nds(k); i++) {
         snprintf(ds[i], sizeof ds[i], "DS:%s:GAUGE:%d:U:U", k->ds[i], HEARTBEAT);
         argv[argc++] = ds[i];
     }
@@ -132,54 +154,87 @@ static int create_file(const char *path, const tsdb_kind *k, int64_t t)
     argv[argc++] = "RRA:AVERAGE:0.5:60:9504";
     argv[argc++] = "RRA:MAX:0.5:60:9504";
     rrd_clear_error();
-    return rrd_create_r(path, STEP, (time_t)(t - 1), argc, argv);
+    if (rrd_create_r(tmp, STEP, (time_t)(t - STEP), argc, argv) != 0)
+        return -1;
+    if (rename(tmp, path) != 0) {
+        rrd_set_error("rename %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int tsdb_format_sample(const tsdb_kind *k, int64_t t, const double *values, char *out, size_t cap)
+{
+    size_t o = (size_t)snprintf(out, cap, "%lld", (long long)t);
+    for (int i = 0; i < tsdb_nds(k) && o < cap; i++) {
+        if (isnan(values[i]))
+            o += (size_t)snprintf(out + o, cap - o, ":U");
+        else
+            o += (size_t)snprintf(out + o, cap - o, ":%.6g", values[i]);
+    }
+    return o < cap ? (int)o : -1;
+}
+
+int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char **samples, int n,
+                 int64_t *last, char *err, size_t errlen)
+{
+    char path[1200], dir[1100];
+    int skip = 0, rc;
+    if (tsdb_path(host, k->kind, name, path, sizeof path) < 0) {
+        snprintf(err, errlen, "series name too long");
+        return -1;
+    }
+    if (*last == TSDB_LAST_UNKNOWN) {
+        rrd_clear_error();
+        time_t l = rrd_last_r(path);
+        if (l > 0) {
+            *last = (int64_t)l;
+        } else if (access(path, F_OK) == 0 || errno != ENOENT) {
+            snprintf(err, errlen, "read %s: %s", path, rrd_get_error());
+            return -1;
+        } else {
+            /* No file yet: create it to start one step before the first sample. */
+            snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+            if (mkdir_p(dir) < 0 || create_file(path, k, strtoll(samples[0], NULL, 10)) != 0) {
+                snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
+                return -1;
+            }
+            *last = strtoll(samples[0], NULL, 10) - STEP;
+        }
+    }
+    /* librrd stops at the first sample not newer than the file's last one:
+     * leave those out (a journal replay writes some samples twice). */
+    while (skip < n && strtoll(samples[skip], NULL, 10) <= *last)
+        skip++;
+    if (skip == n)
+        return 0;
+    rrd_clear_error();
+    rc = rrd_update_r(path, NULL, n - skip, samples + skip);
+    if (rc != 0) {
+        const char *e = rrd_get_error();
+        *last = TSDB_LAST_UNKNOWN; /* read it again next time */
+        snprintf(err, errlen, "update %s: %s", path, e ? e : "unknown error");
+        return -1;
+    }
+    *last = strtoll(samples[n - 1], NULL, 10);
+    return 0;
 }
 
 int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
                char *err, size_t errlen)
 {
-    const tsdb_kind *k = find_kind(kind);
-    char path[1200], dir[1100], sample[1024];
-    if (!k || file_path(host, kind, name ? name : "", path, sizeof path) < 0) {
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    char sample[1024];
+    if (!k || !name) {
         snprintf(err, errlen, "bad series %s", kind);
         return -1;
     }
-    size_t o = (size_t)snprintf(sample, sizeof sample, "%lld", (long long)t);
-    for (int i = 0; i < nds(k) && o < sizeof sample; i++) {
-        if (isnan(values[i]))
-            o += (size_t)snprintf(sample + o, sizeof sample - o, ":U");
-        else
-            o += (size_t)snprintf(sample + o, sizeof sample - o, ":%.6g", values[i]);
-    }
-    if (o >= sizeof sample) {
+    if (tsdb_format_sample(k, t, values, sample, sizeof sample) < 0) {
         snprintf(err, errlen, "sample too long");
         return -1;
     }
-    const char *argv[1] = {sample};
-    rrd_clear_error();
-    int rc = rrd_update_r(path, NULL, 1, argv);
-    if (rc != 0 && rrd_get_error() && strstr(rrd_get_error(), "No such file")) {
-        /* First sample of this series: create the file, then write. Trying
-         * the update first spares an access() on every other sample. */
-        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
-        if (mkdir_p(dir) < 0 || create_file(path, k, t) != 0) {
-            snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
-            return -1;
-        }
-        rrd_clear_error();
-        rc = rrd_update_r(path, NULL, 1, argv);
-    }
-    if (rc != 0) {
-        const char *e = rrd_get_error();
-        /* "illegal attempt to update using time X when last update time is Y" */
-        if (e && strstr(e, "minimum one second step"))
-            return 1;
-        if (e && strstr(e, "last update time"))
-            return 1;
-        snprintf(err, errlen, "update %s: %s", path, e ? e : "unknown error");
-        return -1;
-    }
-    return 0;
+    return tsdb_queue_add(host, k, name, t, sample, err, errlen);
 }
 
 /* Pick the archive step from the range so a chart has at most ~1500 points. */
@@ -203,7 +258,11 @@ json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from
                   const char *cf)
 {
     char path[1200];
-    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0 || access(path, R_OK) != 0)
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
+        return NULL;
+    tsdb_queue_flush(host, k, name);
+    if (access(path, R_OK) != 0)
         return NULL;
     time_t start = (time_t)from, end = (time_t)to;
     unsigned long step = step_for(to - from), ds_cnt = 0;
@@ -295,8 +354,10 @@ int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t fro
                    const char *cf, int max_points, sbuf *out)
 {
     char path[1200], key[600];
-    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0)
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
         return 0;
+    tsdb_queue_flush(host, k, name);
     time_t start = (time_t)from, end = (time_t)to;
     unsigned long step = step_for(to - from), ds_cnt = 0;
     char **ds_names = NULL;
@@ -357,6 +418,7 @@ json_t *tsdb_list(int64_t host)
 {
     char dir[1100];
     json_t *out = json_array();
+    tsdb_queue_flush_host(host, false); /* series with queued samples only */
     snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
     DIR *d = opendir(dir);
     if (!d)
@@ -372,14 +434,14 @@ json_t *tsdb_list(int64_t host)
         const char *kind = base;
         if (dash) {
             *dash = '\0';
-            if (decode_name(dash + 1, name, sizeof name) < 0)
+            if (tsdb_decode_name(dash + 1, name, sizeof name) < 0)
                 continue;
         }
-        const tsdb_kind *k = find_kind(kind);
+        const tsdb_kind *k = tsdb_find_kind(kind);
         if (!k)
             continue;
         json_t *s = series_head(kind, name), *ds = json_array();
-        for (int i = 0; i < nds(k); i++)
+        for (int i = 0; i < tsdb_nds(k); i++)
             json_array_append_new(ds, json_string(k->ds[i]));
         json_object_set_new(s, "ds", ds);
         json_array_append_new(out, s);
@@ -394,6 +456,7 @@ int tsdb_archive(int64_t host)
     snprintf(from, sizeof from, "%s/%lld", root, (long long)host);
     snprintf(arch, sizeof arch, "%s/archive", root);
     snprintf(to, sizeof to, "%s/%lld-%lld", arch, (long long)host, (long long)time(NULL));
+    tsdb_queue_flush_host(host, true);
     if (access(from, F_OK) != 0)
         return 0;
     if (mkdir_p(arch) < 0 || rename(from, to) != 0) {

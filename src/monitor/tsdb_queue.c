@@ -1,0 +1,581 @@
+/* tsdb_queue.c -- the write-behind queue between tsdb_write() and the files.
+ *
+ * Writing one sample with librrd costs an open, an fstat, a mmap of the
+ * whole file, page faults on the header and on one row of every archive, a
+ * munmap and a close: about 30 us, four times per agent report, most of
+ * what a report cost. Writing n samples of one file in one update costs
+ * that once. So samples are queued per series (host, kind, name) and
+ * written in batches:
+ *   - by the writer itself, when a series whose file exists has QUEUE_BATCH
+ *     samples queued (the cost of one open/mmap spread over 32 reports);
+ *   - by a reader, before it reads the series (charts show every accepted
+ *     sample);
+ *   - by the flusher thread: a new series' file is created there (creating
+ *     the ~1-4 MB file took milliseconds of an agent's first report), and
+ *     every flush interval (or when the journal or the queue grows past
+ *     JOURNAL_MAX / QUEUE_MAX) it writes everything queued.
+ * Each series is written by one thread at a time (busy flag), its samples
+ * taken oldest first, so a host's files see its samples in order.
+ *
+ * Durability. Before tsdb_queue_add() returns, the sample is appended with
+ * one write() to the journal, <root>/journal/journal.<N>, a text file of
+ * lines "<host> <kind> <encoded name or _> <t:v:v…>". The data is then in
+ * the kernel's page cache, so it survives a crash or kill of cairnd: the
+ * next start replays every journal file, oldest first, into the files
+ * (samples a file already has are left out by time). The journal is not
+ * fsync'ed: a crash of the machine (power loss, kernel panic) loses what
+ * the kernel had not written back yet, usually the last ~30 s -- the same
+ * promise SQLite gives with synchronous=NORMAL, which cairnd uses, and
+ * what librrd's own mmap writes gave before. Journals rotate when the
+ * flusher writes everything: samples go to journal N+1 from that moment,
+ * and journal N is removed once every series has been written.
+ *
+ * All state is guarded by one mutex; the librrd writes run outside it.
+ */
+#include "monitor/tsdb_int.h"
+
+#include "common/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    QUEUE_BATCH = 32,               /* samples of an existing file written together */
+    QUEUE_BUCKETS = 16384,          /* hash buckets of the series table */
+    FLUSH_DEFAULT = 300,            /* seconds, when tsdb_queue_start gets 0 */
+    JOURNAL_MAX = 64 << 20,         /* bytes: rotate (and write everything) past this */
+    QUEUE_MAX = 64 << 20,           /* bytes queued in memory: the same */
+    LINE_MAX_LEN = 2048,            /* a journal line */
+};
+
+/* One series and its queued samples. */
+typedef struct series {
+    struct series *next;       /* hash chain */
+    struct series *fresh_next; /* on q.fresh: the flusher has not seen it yet */
+    int64_t host;
+    const tsdb_kind *k;
+    char *name;
+    int64_t last_t;    /* newest sample queued or written, INT64_MIN = none */
+    int64_t file_last; /* the file's last update (tsdb_rrd_put), or TSDB_LAST_UNKNOWN */
+    char *buf;         /* n samples, each NUL-terminated */
+    size_t len, cap;
+    int n;
+    int users;    /* threads holding this entry across an unlock */
+    bool busy;    /* being written outside the lock */
+    bool checked; /* written once: the file exists */
+    bool on_fresh;
+} series;
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t done; /* a series stopped being busy */
+    pthread_cond_t wake; /* work for the flusher */
+    series *buckets[QUEUE_BUCKETS];
+    series *fresh, *fresh_tail; /* oldest first */
+    char dir[1100]; /* <root>/journal */
+    int jfd;
+    unsigned long long jno; /* number of the current journal */
+    size_t jbytes, queued;
+    int flush_secs;
+    time_t rotated_at; /* monotonic seconds */
+    bool running, stop;
+    pthread_t thread;
+} q = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+       .jfd = -1};
+
+static time_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static unsigned hash_key(int64_t host, const tsdb_kind *k, const char *name)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)k;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint8_t)(host >> (8 * i))) * 16777619u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % QUEUE_BUCKETS;
+}
+
+/* The series (created when missing, then put on q.fresh); NULL when out of
+ * memory. Called with q.mu held. */
+static series *get_series(int64_t host, const tsdb_kind *k, const char *name)
+{
+    unsigned b = hash_key(host, k, name);
+    for (series *s = q.buckets[b]; s; s = s->next)
+        if (s->host == host && s->k == k && strcmp(s->name, name) == 0)
+            return s;
+    series *s = calloc(1, sizeof *s);
+    if (!s || !(s->name = strdup(name))) {
+        free(s);
+        return NULL;
+    }
+    s->host = host;
+    s->k = k;
+    s->last_t = INT64_MIN;
+    s->file_last = TSDB_LAST_UNKNOWN;
+    s->next = q.buckets[b];
+    q.buckets[b] = s;
+    s->on_fresh = true;
+    if (q.fresh_tail)
+        q.fresh_tail->fresh_next = s;
+    else
+        q.fresh = s;
+    q.fresh_tail = s;
+    return s;
+}
+
+/* Append one sample to s's queue. Called with q.mu held; -1 when out of
+ * memory. */
+static int enqueue(series *s, int64_t t, const char *sample)
+{
+    size_t n = strlen(sample) + 1;
+    if (s->len + n > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        while (cap < s->len + n)
+            cap *= 2;
+        char *p = realloc(s->buf, cap);
+        if (!p)
+            return -1;
+        s->buf = p;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, sample, n);
+    s->len += n;
+    s->n++;
+    q.queued += n;
+    s->last_t = t;
+    return 0;
+}
+
+/* Write s's queued samples to its file. Called and returns with q.mu held;
+ * waits while another thread writes s, so samples stay in order. */
+static void flush_series(series *s)
+{
+    char err[300];
+    s->users++;
+    while (s->busy)
+        pthread_cond_wait(&q.done, &q.mu);
+    if (s->n == 0)
+        goto out;
+    char *buf = s->buf;
+    int n = s->n;
+    int64_t last = s->file_last;
+    q.queued -= s->len;
+    s->buf = NULL;
+    s->len = s->cap = 0;
+    s->n = 0;
+    s->busy = true;
+    pthread_mutex_unlock(&q.mu);
+
+    const char **argv = malloc((size_t)n * sizeof *argv);
+    int rc = -1;
+    if (argv) {
+        const char *p = buf;
+        for (int i = 0; i < n; i++, p += strlen(p) + 1)
+            argv[i] = p;
+        rc = tsdb_rrd_put(s->host, s->k, s->name, argv, n, &last, err, sizeof err);
+    } else {
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (rc < 0)
+        log_warn("tsdb_write_failed", "host=%lld kind=%s samples=%d err=\"%s\"", (long long)s->host, s->k->kind, n,
+                 err);
+    free(argv);
+    free(buf);
+
+    pthread_mutex_lock(&q.mu);
+    s->file_last = last;
+    if (rc == 0)
+        s->checked = true;
+    if (last != TSDB_LAST_UNKNOWN && last > s->last_t)
+        s->last_t = last;
+    s->busy = false;
+    pthread_cond_broadcast(&q.done);
+out:
+    if (--s->users == 0)
+        pthread_cond_broadcast(&q.done); /* tsdb_queue_flush_host may wait for it */
+}
+
+/* Write every series. Called and returns with q.mu held. */
+static void flush_all(void)
+{
+    for (size_t b = 0; b < QUEUE_BUCKETS; b++)
+        for (series *s = q.buckets[b]; s; s = s->next)
+            if (s->n > 0)
+                flush_series(s);
+}
+
+/* ---- journal ------------------------------------------------------------------ */
+
+static int journal_path(unsigned long long no, char *out, size_t cap)
+{
+    return snprintf(out, cap, "%s/journal.%llu", q.dir, no) < (int)cap ? 0 : -1;
+}
+
+/* Open journal number no for appending; the fd or -1. */
+static int journal_open(unsigned long long no)
+{
+    char path[1200];
+    if (journal_path(no, path, sizeof path) < 0)
+        return -1;
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+static void journal_remove(unsigned long long no)
+{
+    char path[1200];
+    if (journal_path(no, path, sizeof path) == 0 && unlink(path) != 0 && errno != ENOENT)
+        log_warn("tsdb_journal_unlink_failed", "journal=%llu err=\"%s\"", no, strerror(errno));
+}
+
+/* Queue one journal line (without journaling it again); malformed lines
+ * (the last one may be cut short by a crash) are skipped. */
+static void replay_line(char *line)
+{
+    char kind[16], enc[600], name[600];
+    long long host;
+    int off = 0;
+    if (sscanf(line, "%lld %15s %599s %n", &host, kind, enc, &off) != 3 || off == 0)
+        return;
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    const char *sample = line + off;
+    char *end;
+    long long t = strtoll(sample, &end, 10);
+    if (!k || end == sample || *end != ':')
+        return;
+    if (strcmp(enc, "_") == 0)
+        name[0] = '\0';
+    else if (tsdb_decode_name(enc, name, sizeof name) < 0)
+        return;
+    series *s = get_series(host, k, name);
+    if (s && t > s->last_t)
+        (void)enqueue(s, t, sample);
+}
+
+/* Replay one journal file. Returns 0, or -1 when it cannot be read. */
+static int replay_file(const char *path)
+{
+    char line[LINE_MAX_LEN];
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        if (n == 0 || line[n - 1] != '\n')
+            continue; /* cut short (the end of a crashed run) or too long */
+        line[n - 1] = '\0';
+        replay_line(line);
+    }
+    fclose(f);
+    return 0;
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Replay every journal in q.dir, oldest first, write it all and remove the
+ * files; q.jno becomes the next free number. Called with q.mu held, before
+ * the flusher starts. Returns 0 or -1. */
+static int replay_all(void)
+{
+    unsigned long long *nos = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    char path[1200];
+    DIR *d = opendir(q.dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (strncmp(e->d_name, "journal.", 8) != 0)
+            continue;
+        unsigned long long no = strtoull(e->d_name + 8, &end, 10);
+        if (end == e->d_name + 8 || *end)
+            continue;
+        if (n == cap) {
+            size_t c2 = cap ? cap * 2 : 8;
+            unsigned long long *p = realloc(nos, c2 * sizeof *p);
+            if (!p)
+                goto out;
+            nos = p;
+            cap = c2;
+        }
+        nos[n++] = no;
+    }
+    if (n > 1)
+        qsort(nos, n, sizeof *nos, cmp_ull);
+    for (size_t i = 0; i < n; i++)
+        if (journal_path(nos[i], path, sizeof path) < 0 || replay_file(path) < 0) {
+            log_error("tsdb_journal_unreadable", "journal=%llu err=\"%s\"", nos[i], strerror(errno));
+            goto out;
+        }
+    if (n > 0)
+        log_info("tsdb_journal_replayed", "files=%zu samples_bytes=%zu", n, q.queued);
+    flush_all();
+    for (size_t i = 0; i < n; i++)
+        journal_remove(nos[i]);
+    q.jno = n > 0 ? nos[n - 1] + 1 : 1;
+    rc = 0;
+out:
+    closedir(d);
+    free(nos);
+    return rc;
+}
+
+/* ---- the flusher ---------------------------------------------------------------- */
+
+/* Start journal N+1, write everything queued (all of it is in journal N or
+ * N+1), then remove journal N. Called and returns with q.mu held. */
+static void rotate(void)
+{
+    unsigned long long old = q.jno;
+    int fd = journal_open(old + 1);
+    if (fd < 0) {
+        log_error("tsdb_journal_open_failed", "journal=%llu err=\"%s\"", old + 1, strerror(errno));
+        q.rotated_at = mono_now(); /* try again next interval; keep appending to N */
+        flush_all();
+        return;
+    }
+    close(q.jfd);
+    q.jfd = fd;
+    q.jno = old + 1;
+    q.jbytes = 0;
+    q.rotated_at = mono_now();
+    flush_all();
+    journal_remove(old);
+}
+
+/* Create (or check) the files of series seen for the first time, oldest
+ * first so a host's series appear in the order it reported them. */
+static void flush_fresh(void)
+{
+    while (q.fresh) {
+        series *s = q.fresh;
+        q.fresh = s->fresh_next;
+        if (!q.fresh)
+            q.fresh_tail = NULL;
+        s->fresh_next = NULL;
+        s->on_fresh = false;
+        flush_series(s);
+    }
+}
+
+static void *flusher_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&q.mu);
+    while (!q.stop) {
+        bool due = mono_now() - q.rotated_at >= q.flush_secs || q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX;
+        if (!q.fresh && !due) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&q.wake, &q.mu, &until);
+            continue;
+        }
+        flush_fresh();
+        if (due)
+            rotate();
+    }
+    pthread_mutex_unlock(&q.mu);
+    return NULL;
+}
+
+/* ---- interface -------------------------------------------------------------------- */
+
+int tsdb_queue_start(const char *root, int flush_secs)
+{
+    int rc = -1;
+    pthread_mutex_lock(&q.mu);
+    if (q.running) {
+        rc = 0;
+        goto out;
+    }
+    if (snprintf(q.dir, sizeof q.dir, "%s/journal", root) >= (int)sizeof q.dir ||
+        (mkdir(q.dir, 0700) != 0 && errno != EEXIST)) {
+        log_error("tsdb_journal_dir_failed", "err=\"%s\"", strerror(errno));
+        goto out;
+    }
+    q.flush_secs = flush_secs > 0 ? flush_secs : FLUSH_DEFAULT;
+    if (replay_all() < 0)
+        goto out;
+    q.jfd = journal_open(q.jno);
+    if (q.jfd < 0) {
+        log_error("tsdb_journal_open_failed", "journal=%llu err=\"%s\"", q.jno, strerror(errno));
+        goto out;
+    }
+    q.jbytes = 0;
+    q.rotated_at = mono_now();
+    q.stop = false;
+    if (pthread_create(&q.thread, NULL, flusher_main, NULL) != 0) {
+        close(q.jfd);
+        q.jfd = -1;
+        goto out;
+    }
+    q.running = true;
+    rc = 0;
+out:
+    pthread_mutex_unlock(&q.mu);
+    return rc;
+}
+
+int tsdb_queue_add(int64_t host, const tsdb_kind *k, const char *name, int64_t t, const char *sample,
+                   char *err, size_t errlen)
+{
+    char line[LINE_MAX_LEN], enc[600];
+    int rc = -2;
+    if (*name && tsdb_encode_name(name, enc, sizeof enc) < 0) {
+        snprintf(err, errlen, "series name too long");
+        return -1;
+    }
+    int len = snprintf(line, sizeof line, "%lld %s %s %s\n", (long long)host, k->kind, *name ? enc : "_", sample);
+    if (len < 0 || len >= (int)sizeof line) {
+        snprintf(err, errlen, "sample too long");
+        return -1;
+    }
+    pthread_mutex_lock(&q.mu);
+    series *s = q.running ? get_series(host, k, name) : NULL;
+    if (!s) {
+        snprintf(err, errlen, q.running ? "out of memory" : "tsdb is not started");
+        goto out;
+    }
+    if (t <= s->last_t) {
+        rc = 1;
+        goto out;
+    }
+    /* Journal first: once write() returns, a crash of cairnd loses nothing. */
+    ssize_t w = write(q.jfd, line, (size_t)len);
+    if (w != len) {
+        snprintf(err, errlen, "journal write: %s", w < 0 ? strerror(errno) : "short write");
+        goto out; /* a partial line is skipped by the replay */
+    }
+    q.jbytes += (size_t)len;
+    if (enqueue(s, t, sample) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out; /* journaled but not queued: the replay will write it */
+    }
+    rc = 0;
+    if (s->on_fresh)
+        pthread_cond_signal(&q.wake);
+    else if (s->checked && s->n >= QUEUE_BATCH)
+        flush_series(s);
+    if (q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX)
+        pthread_cond_signal(&q.wake);
+out:
+    pthread_mutex_unlock(&q.mu);
+    return rc;
+}
+
+void tsdb_queue_flush(int64_t host, const tsdb_kind *k, const char *name)
+{
+    pthread_mutex_lock(&q.mu);
+    unsigned b = hash_key(host, k, name);
+    for (series *s = q.buckets[b]; s; s = s->next)
+        if (s->host == host && s->k == k && strcmp(s->name, name) == 0) {
+            flush_series(s);
+            break;
+        }
+    pthread_mutex_unlock(&q.mu);
+}
+
+/* Unlink s from q.fresh if it is there. Called with q.mu held. */
+static void unfresh(series *s)
+{
+    series *prev = NULL;
+    for (series *x = q.fresh; x; prev = x, x = x->fresh_next)
+        if (x == s) {
+            if (prev)
+                prev->fresh_next = s->fresh_next;
+            else
+                q.fresh = s->fresh_next;
+            if (q.fresh_tail == s)
+                q.fresh_tail = prev;
+            break;
+        }
+    s->fresh_next = NULL;
+    s->on_fresh = false;
+}
+
+void tsdb_queue_flush_host(int64_t host, bool forget)
+{
+    pthread_mutex_lock(&q.mu);
+    for (size_t b = 0; b < QUEUE_BUCKETS; b++) {
+        series **pp = &q.buckets[b];
+        while (*pp) {
+            series *s = *pp;
+            if (s->host != host) {
+                pp = &s->next;
+                continue;
+            }
+            flush_series(s);
+            if (!forget) {
+                pp = &s->next;
+                continue;
+            }
+            while (s->users > 0 || s->busy || s->n > 0) { /* another thread still holds it */
+                pthread_cond_wait(&q.done, &q.mu);
+                if (s->n > 0 && !s->busy)
+                    flush_series(s);
+            }
+            for (pp = &q.buckets[b]; *pp != s; pp = &(*pp)->next)
+                ; /* the chain may have grown at its head meanwhile */
+            *pp = s->next;
+            if (s->on_fresh)
+                unfresh(s);
+            free(s->buf);
+            free(s->name);
+            free(s);
+        }
+    }
+    pthread_mutex_unlock(&q.mu);
+}
+
+void tsdb_queue_stop(bool flush)
+{
+    pthread_mutex_lock(&q.mu);
+    if (!q.running) {
+        pthread_mutex_unlock(&q.mu);
+        return;
+    }
+    q.stop = true;
+    pthread_cond_signal(&q.wake);
+    pthread_mutex_unlock(&q.mu);
+    pthread_join(q.thread, NULL);
+
+    pthread_mutex_lock(&q.mu);
+    if (flush)
+        flush_all();
+    close(q.jfd);
+    q.jfd = -1;
+    if (flush)
+        journal_remove(q.jno);
+    for (size_t b = 0; b < QUEUE_BUCKETS; b++) {
+        while (q.buckets[b]) {
+            series *s = q.buckets[b];
+            q.buckets[b] = s->next;
+            free(s->buf);
+            free(s->name);
+            free(s);
+        }
+    }
+    q.fresh = q.fresh_tail = NULL;
+    q.queued = 0;
+    q.running = false;
+    pthread_mutex_unlock(&q.mu);
+}
