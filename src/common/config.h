@@ -25,6 +25,8 @@ typedef struct {
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
     int log_level;
+    int rrd_flush;                    /* seconds (0 = tsdb's default, 300) */
+    char rrdcached[CONFIG_PATH_MAX];  /* "" = no rrdcached */
     int show_version;
     int show_help;
 } config;

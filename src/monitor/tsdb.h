@@ -39,8 +39,13 @@ extern const tsdb_kind tsdb_kinds[];
 
 /* Set the directory (<data>/rrd), create it, write what an earlier run
  * left in the journal and start the flusher (every flush_secs seconds at
- * the latest; 0 = the default, 300). Returns 0 or -1. */
-int tsdb_init(const char *dir, int flush_secs);
+ * the latest; 0 = the default, 300). rrdcached, when not NULL or "", is
+ * the address of an rrdcached ("unix:/path" or "host:port") that gets the
+ * updates instead of the files (which must be the same files: the daemon
+ * runs on this machine, e.g. with -b <data>/rrd); reads ask it to flush the
+ * file first. Not reaching it is not fatal (samples stay queued and
+ * journaled and are sent when it answers again). Returns 0 or -1. */
+int tsdb_init(const char *dir, int flush_secs, const char *rrdcached);
 
 /* Write everything queued, remove the journal and stop the flusher. */
 void tsdb_close(void);

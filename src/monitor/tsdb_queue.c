@@ -30,6 +30,12 @@
  * flusher writes everything: samples go to journal N+1 from that moment,
  * and journal N is removed once every series has been written.
  *
+ * With rrdcached configured (tsdb_rrd.c) the batches go to the daemon
+ * instead of the files. When it cannot be reached, a batch is put back in
+ * front of its queue, the flusher tries again every RETRY_SECS, and no
+ * journal is removed until everything has been sent; the queue then grows
+ * in memory for as long as the daemon is away.
+ *
  * All state is guarded by one mutex; the librrd writes run outside it.
  */
 #include "monitor/tsdb_int.h"
@@ -54,6 +60,7 @@ enum {
     JOURNAL_MAX = 64 << 20,         /* bytes: rotate (and write everything) past this */
     QUEUE_MAX = 64 << 20,           /* bytes queued in memory: the same */
     LINE_MAX_LEN = 2048,            /* a journal line */
+    RETRY_SECS = 10,                /* rrdcached unreachable: try again this often */
 };
 
 /* One series and its queued samples. */
@@ -83,7 +90,9 @@ static struct {
     char dir[1100]; /* <root>/journal */
     int jfd;
     unsigned long long jno; /* number of the current journal */
+    unsigned long long jfirst; /* oldest journal still on disk */
     size_t jbytes, queued;
+    bool unsent; /* a write to rrdcached failed since the last rotation */
     int flush_secs;
     time_t rotated_at; /* monotonic seconds */
     bool running, stop;
@@ -159,6 +168,31 @@ static int enqueue(series *s, int64_t t, const char *sample)
     return 0;
 }
 
+/* Put n samples taken from s (buf, owned: freed here) back in front of
+ * what was queued since. Called with q.mu held. */
+static void requeue(series *s, char *buf, int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(buf + len) + 1;
+    char *p = realloc(buf, len + s->len);
+    if (!p) {
+        log_error("tsdb_samples_dropped", "host=%lld kind=%s samples=%d err=\"out of memory\"", (long long)s->host,
+                  s->k->kind, n);
+        free(buf);
+        return;
+    }
+    if (s->len)
+        memcpy(p + len, s->buf, s->len);
+    free(s->buf);
+    s->buf = p;
+    s->len += len;
+    s->cap = s->len;
+    s->n += n;
+    q.queued += len;
+    q.unsent = true;
+}
+
 /* Write s's queued samples to its file. Called and returns with q.mu held;
  * waits while another thread writes s, so samples stay in order. */
 static void flush_series(series *s)
@@ -190,12 +224,15 @@ static void flush_series(series *s)
         snprintf(err, sizeof err, "out of memory");
     }
     if (rc < 0)
-        log_warn("tsdb_write_failed", "host=%lld kind=%s samples=%d err=\"%s\"", (long long)s->host, s->k->kind, n,
-                 err);
+        log_warn("tsdb_write_failed", "host=%lld kind=%s samples=%d err=\"%s\"%s", (long long)s->host, s->k->kind, n,
+                 err, rc == -2 ? " kept=1" : "");
     free(argv);
-    free(buf);
 
     pthread_mutex_lock(&q.mu);
+    if (rc == -2) /* rrdcached unreachable: put them back in front, try later */
+        requeue(s, buf, n);
+    else
+        free(buf);
     s->file_last = last;
     if (rc == 0)
         s->checked = true;
@@ -327,10 +364,12 @@ static int replay_all(void)
         }
     if (n > 0)
         log_info("tsdb_journal_replayed", "files=%zu samples_bytes=%zu", n, q.queued);
+    q.unsent = false;
     flush_all();
-    for (size_t i = 0; i < n; i++)
-        journal_remove(nos[i]);
     q.jno = n > 0 ? nos[n - 1] + 1 : 1;
+    q.jfirst = q.unsent && n > 0 ? nos[0] : q.jno; /* kept until a rotation succeeds */
+    for (size_t i = 0; i < n && !q.unsent; i++)
+        journal_remove(nos[i]);
     rc = 0;
 out:
     closedir(d);
@@ -357,8 +396,14 @@ static void rotate(void)
     q.jno = old + 1;
     q.jbytes = 0;
     q.rotated_at = mono_now();
+    q.unsent = false;
     flush_all();
-    journal_remove(old);
+    /* Journals up to N hold nothing unwritten unless a write was put back
+     * (rrdcached unreachable): then they stay until a rotation succeeds. */
+    if (!q.unsent) {
+        for (; q.jfirst <= old; q.jfirst++)
+            journal_remove(q.jfirst);
+    }
 }
 
 /* Create (or check) the files of series seen for the first time, oldest
@@ -379,9 +424,20 @@ static void flush_fresh(void)
 static void *flusher_main(void *arg)
 {
     (void)arg;
+    time_t retried_at = mono_now();
     pthread_mutex_lock(&q.mu);
     while (!q.stop) {
-        bool due = mono_now() - q.rotated_at >= q.flush_secs || q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX;
+        /* While rrdcached is unreachable the queue only grows: the size
+         * limits then do not rotate (that would only add journals); the
+         * writes are tried again every RETRY_SECS. */
+        bool due = mono_now() - q.rotated_at >= q.flush_secs ||
+                   (!q.unsent && (q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX));
+        if (q.unsent && !due && mono_now() - retried_at >= RETRY_SECS) {
+            retried_at = mono_now();
+            q.unsent = false;
+            flush_all();
+            continue;
+        }
         if (!q.fresh && !due) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
@@ -473,8 +529,8 @@ int tsdb_queue_add(int64_t host, const tsdb_kind *k, const char *name, int64_t t
     rc = 0;
     if (s->on_fresh)
         pthread_cond_signal(&q.wake);
-    else if (s->checked && s->n >= QUEUE_BATCH)
-        flush_series(s);
+    else if (s->checked && s->n >= QUEUE_BATCH && !q.unsent)
+        flush_series(s); /* (not while rrdcached is unreachable: the flusher retries) */
     if (q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX)
         pthread_cond_signal(&q.wake);
 out:
@@ -559,12 +615,13 @@ void tsdb_queue_stop(bool flush)
     pthread_join(q.thread, NULL);
 
     pthread_mutex_lock(&q.mu);
+    q.unsent = false;
     if (flush)
         flush_all();
     close(q.jfd);
     q.jfd = -1;
-    if (flush)
-        journal_remove(q.jno);
+    for (; flush && !q.unsent && q.jfirst <= q.jno; q.jfirst++)
+        journal_remove(q.jfirst);
     for (size_t b = 0; b < QUEUE_BUCKETS; b++) {
         while (q.buckets[b]) {
             series *s = q.buckets[b];

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <math.h>
 #include <rrd.h>
+#include <rrd_client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ const tsdb_kind tsdb_kinds[] = {
 };
 
 static char root[1024];
+static char daemon_addr[1024]; /* rrdcached's address, "" = none */
 
 static int mkdir_p(const char *path)
 {
@@ -55,11 +57,27 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int tsdb_init(const char *dir, int flush_secs)
+int tsdb_init(const char *dir, int flush_secs, const char *rrdcached)
 {
-    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root || mkdir_p(root) < 0)
+    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root || mkdir_p(root) < 0 ||
+        snprintf(daemon_addr, sizeof daemon_addr, "%s", rrdcached ? rrdcached : "") >= (int)sizeof daemon_addr)
         return -1;
+    /* Not reaching rrdcached now is not fatal: the queue keeps the samples
+     * (and their journal) and tries again. */
+    rrd_clear_error();
+    if (daemon_addr[0] && rrdc_connect(daemon_addr) != 0)
+        log_warn("rrdcached_unreachable", "addr=%s err=\"%s\"", daemon_addr, rrd_get_error());
     return tsdb_queue_start(root, flush_secs);
+}
+
+/* Before reading a file: write what is queued for it, and have rrdcached
+ * write what it holds for it. */
+static void flush_for_read(int64_t host, const tsdb_kind *k, const char *name, const char *path)
+{
+    tsdb_queue_flush(host, k, name);
+    rrd_clear_error();
+    if (daemon_addr[0] && (rrdc_connect(daemon_addr) != 0 || rrdc_flush(path) != 0))
+        log_debug("rrdcached_flush_failed", "path=%s err=\"%s\"", path, rrd_get_error());
 }
 
 void tsdb_close(void)
@@ -176,6 +194,35 @@ int tsdb_format_sample(const tsdb_kind *k, int64_t t, const double *values, char
     return o < cap ? (int)o : -1;
 }
 
+/* The file's last update time as rrdcached sees it (its cache may be ahead
+ * of the file), or the file's own without a daemon; -1 on error, -2 when
+ * the daemon cannot be reached. */
+static int64_t last_update(const char *path)
+{
+    rrd_clear_error();
+    if (!daemon_addr[0])
+        return (int64_t)rrd_last_r(path);
+    if (rrdc_connect(daemon_addr) != 0)
+        return -2;
+    time_t l = rrdc_last(path);
+    return l > 0 ? (int64_t)l : rrdc_is_any_connected() ? -1 : -2;
+}
+
+/* One update of n samples: to rrdcached when configured, else to the file.
+ * Returns 0, -1 on an error of the update, -2 when the daemon cannot be
+ * reached. */
+static int update(const char *path, int n, const char **samples)
+{
+    rrd_clear_error();
+    if (!daemon_addr[0])
+        return rrd_update_r(path, NULL, n, samples) == 0 ? 0 : -1;
+    if (rrdc_connect(daemon_addr) != 0)
+        return -2;
+    if (rrdc_update(path, n, samples) == 0)
+        return 0;
+    return rrdc_is_any_connected() ? -1 : -2;
+}
+
 int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char **samples, int n,
                  int64_t *last, char *err, size_t errlen)
 {
@@ -185,23 +232,21 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
         snprintf(err, errlen, "series name too long");
         return -1;
     }
-    if (*last == TSDB_LAST_UNKNOWN) {
-        rrd_clear_error();
-        time_t l = rrd_last_r(path);
-        if (l > 0) {
-            *last = (int64_t)l;
-        } else if (access(path, F_OK) == 0 || errno != ENOENT) {
-            snprintf(err, errlen, "read %s: %s", path, rrd_get_error());
+    if (*last == TSDB_LAST_UNKNOWN && access(path, F_OK) != 0) {
+        /* No file yet: create it to start one step before the first sample. */
+        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+        if (errno != ENOENT || mkdir_p(dir) < 0 || create_file(path, k, strtoll(samples[0], NULL, 10)) != 0) {
+            snprintf(err, errlen, "create %s: %s", path, errno != ENOENT ? strerror(errno) : rrd_get_error());
             return -1;
-        } else {
-            /* No file yet: create it to start one step before the first sample. */
-            snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
-            if (mkdir_p(dir) < 0 || create_file(path, k, strtoll(samples[0], NULL, 10)) != 0) {
-                snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
-                return -1;
-            }
-            *last = strtoll(samples[0], NULL, 10) - STEP;
         }
+        *last = strtoll(samples[0], NULL, 10) - STEP;
+    } else if (*last == TSDB_LAST_UNKNOWN) {
+        int64_t l = last_update(path);
+        if (l <= 0) {
+            snprintf(err, errlen, "last update of %s: %s", path, l == -2 ? "rrdcached unreachable" : rrd_get_error());
+            return l == -2 ? -2 : -1;
+        }
+        *last = l;
     }
     /* librrd stops at the first sample not newer than the file's last one:
      * leave those out (a journal replay writes some samples twice). */
@@ -209,13 +254,12 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
         skip++;
     if (skip == n)
         return 0;
-    rrd_clear_error();
-    rc = rrd_update_r(path, NULL, n - skip, samples + skip);
+    rc = update(path, n - skip, samples + skip);
     if (rc != 0) {
         const char *e = rrd_get_error();
         *last = TSDB_LAST_UNKNOWN; /* read it again next time */
-        snprintf(err, errlen, "update %s: %s", path, e ? e : "unknown error");
-        return -1;
+        snprintf(err, errlen, "update %s: %s", path, rc == -2 ? "rrdcached unreachable" : e ? e : "unknown error");
+        return rc;
     }
     *last = strtoll(samples[n - 1], NULL, 10);
     return 0;
@@ -261,7 +305,7 @@ json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from
     const tsdb_kind *k = tsdb_find_kind(kind);
     if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
         return NULL;
-    tsdb_queue_flush(host, k, name);
+    flush_for_read(host, k, name, path);
     if (access(path, R_OK) != 0)
         return NULL;
     time_t start = (time_t)from, end = (time_t)to;
@@ -357,7 +401,7 @@ int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t fro
     const tsdb_kind *k = tsdb_find_kind(kind);
     if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
         return 0;
-    tsdb_queue_flush(host, k, name);
+    flush_for_read(host, k, name, path);
     time_t start = (time_t)from, end = (time_t)to;
     unsigned long step = step_for(to - from), ds_cnt = 0;
     char **ds_names = NULL;
@@ -450,6 +494,27 @@ json_t *tsdb_list(int64_t host)
     return out;
 }
 
+/* Have rrdcached write and forget what it holds for the files in dir
+ * (before the directory moves). */
+static void daemon_forget_dir(const char *dir)
+{
+    char path[1400];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".rrd") != 0 ||
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        rrd_clear_error();
+        if (rrdc_connect(daemon_addr) != 0 || rrdc_flush(path) != 0 || rrdc_forget(path) != 0)
+            log_debug("rrdcached_forget_failed", "path=%s err=\"%s\"", path, rrd_get_error());
+    }
+    closedir(d);
+}
+
 int tsdb_archive(int64_t host)
 {
     char from[1100], to[1200], arch[1100];
@@ -457,6 +522,8 @@ int tsdb_archive(int64_t host)
     snprintf(arch, sizeof arch, "%s/archive", root);
     snprintf(to, sizeof to, "%s/%lld-%lld", arch, (long long)host, (long long)time(NULL));
     tsdb_queue_flush_host(host, true);
+    if (daemon_addr[0])
+        daemon_forget_dir(from);
     if (access(from, F_OK) != 0)
         return 0;
     if (mkdir_p(arch) < 0 || rename(from, to) != 0) {

@@ -404,7 +404,7 @@ static int rrd_setup(void **state)
     snprintf(rrd_dir, sizeof rrd_dir, "/tmp/cairn-test-rrd-XXXXXX");
     if (!mkdtemp(rrd_dir))
         return -1;
-    return tsdb_init(rrd_dir, 0);
+    return tsdb_init(rrd_dir, 0, NULL);
 }
 
 static int rrd_teardown(void **state)
@@ -591,7 +591,7 @@ static void test_tsdb_journal_replay(void **state)
     fprintf(f, "21 host _ %lld:7:7", (long long)(t0 + 60 * 100));
     fclose(f);
 
-    assert_int_equal(tsdb_init(rrd_dir, 0), 0); /* the next start */
+    assert_int_equal(tsdb_init(rrd_dir, 0, NULL), 0); /* the next start */
     assert_int_equal(known_rows(21, "host", "", t0 - 60, t0 + 60 * 110), 100);
     assert_int_equal(known_rows(21, "disk", "sda", t0 - 60, t0 + 60 * 110), 100);
     /* The series go on where they stopped. */
