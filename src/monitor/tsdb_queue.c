@@ -30,6 +30,10 @@
  * flusher writes everything: samples go to journal N+1 from that moment,
  * and journal N is removed once every series has been written.
  *
+ * A batch librrd refuses (a damaged file, a full disk) is logged and
+ * dropped, as the direct writes were before this queue; the samples stay
+ * in the journal until the next rotation only.
+ *
  * With rrdcached configured (tsdb_rrd.c) the batches go to the daemon
  * instead of the files. When it cannot be reached, a batch is put back in
  * front of its queue, the flusher tries again every RETRY_SECS, and no
@@ -214,7 +218,7 @@ static void flush_series(series *s)
     pthread_mutex_unlock(&q.mu);
 
     const char **argv = malloc((size_t)n * sizeof *argv);
-    int rc = -1;
+    int rc = -2; /* out of memory: keep them, try again later */
     if (argv) {
         const char *p = buf;
         for (int i = 0; i < n; i++, p += strlen(p) + 1)
@@ -223,9 +227,12 @@ static void flush_series(series *s)
     } else {
         snprintf(err, sizeof err, "out of memory");
     }
-    if (rc < 0)
-        log_warn("tsdb_write_failed", "host=%lld kind=%s samples=%d err=\"%s\"%s", (long long)s->host, s->k->kind, n,
-                 err, rc == -2 ? " kept=1" : "");
+    if (rc == -1)
+        log_warn("tsdb_write_failed", "host=%lld kind=%s samples=%d err=\"%s\"", (long long)s->host, s->k->kind, n,
+                 err);
+    else if (rc == -2) /* one warning per retry comes from the flusher */
+        log_debug("tsdb_write_deferred", "host=%lld kind=%s samples=%d err=\"%s\"", (long long)s->host, s->k->kind,
+                  n, err);
     free(argv);
 
     pthread_mutex_lock(&q.mu);
@@ -436,6 +443,9 @@ static void *flusher_main(void *arg)
             retried_at = mono_now();
             q.unsent = false;
             flush_all();
+            if (q.unsent)
+                log_warn("tsdb_writes_deferred", "queued_bytes=%zu retry_secs=%d (rrdcached unreachable?)", q.queued,
+                         RETRY_SECS);
             continue;
         }
         if (!q.fresh && !due) {
