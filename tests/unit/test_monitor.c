@@ -634,6 +634,33 @@ static void test_tsdb_concurrent_writers(void **state)
     }
 }
 
+/* Samples are formatted for librrd without printf: whole numbers exactly,
+ * others to 6 significant digits. */
+static void test_tsdb_format(void **state)
+{
+    (void)state;
+    static const double vals[] = {0, 1, -1, 42, 1e9, 3456789012.0, 99999999999999.0, 0.5, 12.34, -12.34,
+                                  123456.7, 9.9999996, 0.99999996, 0.0123456, 1e-4, 3.3e-5, 1e15, 2.5e17,
+                                  -7.125e-3, 65.43, 1234567.891};
+    const tsdb_kind *k = tsdb_find_kind("fs"); /* 4 data sources */
+    char out[256];
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        double v[4] = {vals[i], NAN, vals[i], 7};
+        assert_true(tsdb_format_sample(k, 1700000000, v, out, sizeof out) > 0);
+        char *p = out, *end;
+        assert_int_equal(strtoll(p, &end, 10), 1700000000);
+        assert_true(*end == ':');
+        double got = strtod(end + 1, &end);
+        assert_true(strncmp(end, ":U:", 3) == 0);
+        if (vals[i] == floor(vals[i]) && fabs(vals[i]) < 1e15)
+            assert_true(got == vals[i]); /* exact */
+        else
+            assert_true(fabs(got - vals[i]) <= 5e-6 * fabs(vals[i]));
+    }
+    double small[4] = {1, 2, 3, 4};
+    assert_int_equal(tsdb_format_sample(k, 1, small, out, 20), -1); /* does not fit: refused */
+}
+
 int main(void)
 {
     const struct CMUnitTest report[] = {
@@ -650,6 +677,7 @@ int main(void)
     const struct CMUnitTest rrd[] = {
         cmocka_unit_test(test_tsdb_roundtrip),
         cmocka_unit_test(test_tsdb_names),
+        cmocka_unit_test(test_tsdb_format),
         cmocka_unit_test(test_tsdb_journal_replay),
         cmocka_unit_test(test_tsdb_concurrent_writers),
     };
