@@ -49,50 +49,67 @@ static double num(const json_t *o, const char *k)
     return is_num(v) ? json_number_value(v) : NAN;
 }
 
-/* Write m's samples. Returns 0, or -1 when one could not be stored now
- * (tsdb_write returned -2: the report must not be answered 200). A sample
- * that can never be stored (e.g. a name too long) is logged and left out. */
+/* Write m's samples (one tsdb_write_set call, so one journal write for a
+ * typical report). Returns 0, or -1 when some could not be stored now
+ * (tsdb returned -2: the report must not be answered 200). A sample that
+ * can never be stored (e.g. a name too long) is logged and left out. */
 static int write_series(int64_t host, int64_t t, const json_t *m)
 {
-    char err[300];
-    int rc, failed = 0;
-    json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
-           *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
-           *tcp = json_object_get(m, "tcp");
-    double hv[16] = {
-        num(cpu, "user"), num(cpu, "system"), num(cpu, "iowait"), num(cpu, "steal"), num(cpu, "idle"),
-        load ? json_number_value(json_array_get(load, 0)) : NAN,
-        load ? json_number_value(json_array_get(load, 1)) : NAN,
-        load ? json_number_value(json_array_get(load, 2)) : NAN,
-        num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
-        num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime"),
-    };
-    if ((rc = tsdb_write(host, "host", "", t, hv, err, sizeof err)) < 0) {
-        log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
-        failed |= rc == -2;
-    }
     static const struct {
         const char *list, *key, *kind;
         const char *const *ds;
     } sets[] = {{"filesystems", "mount", "fs", report_fs_keys},
                 {"disks", "name", "disk", report_disk_keys},
                 {"nics", "name", "net", report_nic_keys}};
+    char err[300];
+    tsdb_sample stack[8], *set = stack;
+    int res[8], *rs = res, n = 1, rc = -1;
+    size_t want = 1;
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+        want += json_array_size(json_object_get(m, sets[s].list));
+    if (want > sizeof stack / sizeof stack[0]) {
+        set = malloc(want * sizeof *set);
+        rs = malloc(want * sizeof *rs);
+        if (!set || !rs)
+            goto out;
+    }
+    json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
+           *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
+           *tcp = json_object_get(m, "tcp");
+    set[0] = (tsdb_sample){.kind = "host", .name = "", .values = {
+        num(cpu, "user"), num(cpu, "system"), num(cpu, "iowait"), num(cpu, "steal"), num(cpu, "idle"),
+        load ? json_number_value(json_array_get(load, 0)) : NAN,
+        load ? json_number_value(json_array_get(load, 1)) : NAN,
+        load ? json_number_value(json_array_get(load, 2)) : NAN,
+        num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
+        num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime")}};
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         size_t i;
         json_t *x;
         json_array_foreach(json_object_get(m, sets[s].list), i, x) {
-            double v[TSDB_MAX_DS];
-            int n = 0;
-            for (const char *const *k = sets[s].ds; *k && n < TSDB_MAX_DS; k++)
-                v[n++] = num(x, *k);
+            tsdb_sample *o = &set[n++];
             const char *name = json_string_value(json_object_get(x, sets[s].key));
-            if ((rc = tsdb_write(host, sets[s].kind, name ? name : "", t, v, err, sizeof err)) < 0) {
-                log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
-                failed |= rc == -2;
-            }
+            int d = 0;
+            *o = (tsdb_sample){.kind = sets[s].kind, .name = name ? name : ""};
+            for (const char *const *k = sets[s].ds; *k && d < TSDB_MAX_DS; k++)
+                o->values[d++] = num(x, *k);
         }
     }
-    return failed ? -1 : 0;
+    rc = tsdb_write_set(host, t, set, n, rs, err, sizeof err);
+    for (int i = 0; i < n && rc == 0; i++)
+        if (rs[i] < 0) {
+            char q[300];
+            log_warn("tsdb_write_failed", "host=%lld kind=%s name=%s err=\"%s\"", (long long)host, set[i].kind,
+                     log_kv_str(q, sizeof q, set[i].name), err);
+        }
+    if (rc < 0)
+        log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+out:
+    if (set != stack)
+        free(set);
+    if (rs != res)
+        free(rs);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The dashboard's figures: CPU busy %, memory used %, fullest filesystem %. */

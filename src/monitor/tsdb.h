@@ -63,6 +63,21 @@ void tsdb_close(void);
 int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
                char *err, size_t errlen);
 
+/* One sample of one series, for tsdb_write_set(). */
+typedef struct {
+    const char *kind;            /* "host", "fs", "disk", "net" */
+    const char *name;            /* "" for host */
+    double values[TSDB_MAX_DS];  /* as in tsdb_write() */
+} tsdb_sample;
+
+/* Write n samples of host, all at time t, as tsdb_write() would one by one
+ * but with one journal write per 8 samples (an agent report is one call).
+ * res[i] (res may be NULL) receives sample i's result: 0, 1 or -1 as from
+ * tsdb_write() (err names the last refusal). Returns 0, or -2 with err
+ * filled when some could not be stored now (worth answering 500; what was
+ * stored is skipped when the agent resends). */
+int tsdb_write_set(int64_t host, int64_t t, const tsdb_sample *set, int n, int *res, char *err, size_t errlen);
+
 /* Read series kind/name of host between from and to with consolidation cf
  * ("AVERAGE" or "MAX") at a resolution chosen from the range. Returns a new
  * object {"key","kind","name","ds":[…],"start","step","rows":[[t,v…],…]}

@@ -52,13 +52,23 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
  * seconds. Returns 0, or -1 (logged) when the journal cannot be written. */
 int tsdb_queue_start(const char *root, int flush_secs);
 
-/* Journal sample (formatted, time t) of series k/name of host, then queue
- * it. Returns 0 when queued, 1 when skipped because it is not newer than
- * the series' last queued or written sample, -1 with err filled when the
- * name cannot be stored, -2 with err filled when the sample could not be
- * journaled or queued now (see tsdb_write). */
-int tsdb_queue_add(int64_t host, const tsdb_kind *k, const char *name, int64_t t, const char *sample,
-                   char *err, size_t errlen);
+/* One sample of a set for tsdb_queue_add. */
+struct series;
+typedef struct {
+    const tsdb_kind *k;
+    const char *name;    /* "" for the host series */
+    const char *sample;  /* formatted (tsdb_format_sample) */
+    int rc;              /* out: 0 queued, 1 skipped (not newer than the
+                          * series' last queued or written sample), -1
+                          * refused (name or sample too long; err says so) */
+    struct series *s;    /* the queue's own */
+} tsdb_item;
+
+/* Journal the n samples of host at time t with one write(), then queue
+ * them. Returns 0 (each item's rc says what became of it), or -2 with err
+ * filled when the set could not be stored now (journal write failed, out
+ * of memory, not started): then none of it was queued. */
+int tsdb_queue_add(int64_t host, int64_t t, tsdb_item *items, int n, char *err, size_t errlen);
 
 /* Write what is queued for series k/name of host to its file now. */
 void tsdb_queue_flush(int64_t host, const tsdb_kind *k, const char *name);

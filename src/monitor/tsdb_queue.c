@@ -501,50 +501,83 @@ out:
     return rc;
 }
 
-int tsdb_queue_add(int64_t host, const tsdb_kind *k, const char *name, int64_t t, const char *sample,
-                   char *err, size_t errlen)
+int tsdb_queue_add(int64_t host, int64_t t, tsdb_item *items, int n, char *err, size_t errlen)
 {
-    char line[LINE_MAX_LEN], enc[600];
+    char stack[8192], *buf = stack, enc[600];
+    size_t cap = sizeof stack, len = 0;
     int rc = -2;
-    if (*name && tsdb_encode_name(name, enc, sizeof enc) < 0) {
-        snprintf(err, errlen, "series name too long");
-        return -1;
-    }
-    int len = snprintf(line, sizeof line, "%lld %s %s %s\n", (long long)host, k->kind, *name ? enc : "_", sample);
-    if (len < 0 || len >= (int)sizeof line) {
-        snprintf(err, errlen, "sample too long");
-        return -1;
-    }
     pthread_mutex_lock(&q.mu);
-    series *s = q.running ? get_series(host, k, name) : NULL;
-    if (!s) {
-        snprintf(err, errlen, q.running ? "out of memory" : "tsdb is not started");
+    if (!q.running) {
+        snprintf(err, errlen, "tsdb is not started");
         goto out;
     }
-    if (t <= s->last_t) {
-        rc = 1;
-        goto out;
+    for (int i = 0; i < n; i++) {
+        tsdb_item *it = &items[i];
+        it->s = NULL;
+        it->rc = -1;
+        if (*it->name && tsdb_encode_name(it->name, enc, sizeof enc) < 0) {
+            snprintf(err, errlen, "series name too long");
+            continue;
+        }
+        if (!(it->s = get_series(host, it->k, it->name))) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        if (t <= it->s->last_t) {
+            it->rc = 1;
+            it->s = NULL;
+            continue;
+        }
+        if (cap - len < LINE_MAX_LEN) {
+            char *p = buf == stack ? malloc(cap * 2) : realloc(buf, cap * 2);
+            if (!p) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            if (buf == stack)
+                memcpy(p, stack, len);
+            buf = p;
+            cap *= 2;
+        }
+        int l = snprintf(buf + len, LINE_MAX_LEN, "%lld %s %s %s\n", (long long)host, it->k->kind,
+                         *it->name ? enc : "_", it->sample);
+        if (l < 0 || l >= LINE_MAX_LEN) {
+            snprintf(err, errlen, "sample too long");
+            it->s = NULL;
+            continue;
+        }
+        len += (size_t)l;
     }
     /* Journal first: once write() returns, a crash of cairnd loses nothing. */
-    ssize_t w = write(q.jfd, line, (size_t)len);
-    if (w != len) {
+    ssize_t w = len ? write(q.jfd, buf, len) : 0;
+    if (w != (ssize_t)len) {
         snprintf(err, errlen, "journal write: %s", w < 0 ? strerror(errno) : "short write");
-        goto out; /* a partial line is skipped by the replay */
+        goto out; /* a partial line is skipped by the replay; nothing was queued */
     }
-    q.jbytes += (size_t)len;
-    if (enqueue(s, t, sample) < 0) {
-        snprintf(err, errlen, "out of memory");
-        goto out; /* journaled but not queued: the replay will write it */
+    q.jbytes += len;
+    for (int i = 0; i < n; i++) {
+        if (!items[i].s)
+            continue;
+        if (enqueue(items[i].s, t, items[i].sample) < 0) {
+            snprintf(err, errlen, "out of memory");
+            goto out; /* journaled but not queued: the next start writes it */
+        }
+        items[i].rc = 0;
     }
     rc = 0;
-    if (s->on_fresh)
-        pthread_cond_signal(&q.wake);
-    else if (s->checked && s->n >= QUEUE_BATCH && !q.unsent)
-        flush_series(s); /* (not while rrdcached is unreachable: the flusher retries) */
+    for (int i = 0; i < n; i++) {
+        series *s = items[i].rc == 0 ? items[i].s : NULL;
+        if (s && s->on_fresh)
+            pthread_cond_signal(&q.wake);
+        else if (s && s->checked && s->n >= QUEUE_BATCH && !q.unsent)
+            flush_series(s); /* (not while rrdcached is unreachable: the flusher retries) */
+    }
     if (q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX)
         pthread_cond_signal(&q.wake);
 out:
     pthread_mutex_unlock(&q.mu);
+    if (buf != stack)
+        free(buf);
     return rc;
 }
 

@@ -311,20 +311,51 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
     return 0;
 }
 
+int tsdb_write_set(int64_t host, int64_t t, const tsdb_sample *set, int n, int *res, char *err, size_t errlen)
+{
+    enum { CHUNK = 8 };
+    char samples[CHUNK][600];
+    tsdb_item items[CHUNK];
+    int failed = 0;
+    for (int i0 = 0; i0 < n; i0 += CHUNK) {
+        int m = 0, idx[CHUNK];
+        for (int i = i0; i < n && i < i0 + CHUNK; i++) {
+            const tsdb_kind *k = tsdb_find_kind(set[i].kind);
+            if (res)
+                res[i] = -1;
+            if (!k || !set[i].name) {
+                snprintf(err, errlen, "bad series %s", set[i].kind ? set[i].kind : "(null)");
+                continue;
+            }
+            if (tsdb_format_sample(k, t, set[i].values, samples[m], sizeof samples[m]) < 0) {
+                snprintf(err, errlen, "sample too long");
+                continue;
+            }
+            items[m] = (tsdb_item){.k = k, .name = set[i].name, .sample = samples[m]};
+            idx[m++] = i;
+        }
+        if (m == 0)
+            continue;
+        if (tsdb_queue_add(host, t, items, m, err, errlen) < 0) {
+            failed = 1;
+            continue;
+        }
+        for (int j = 0; res && j < m; j++)
+            res[idx[j]] = items[j].rc;
+    }
+    return failed ? -2 : 0;
+}
+
 int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
                char *err, size_t errlen)
 {
-    const tsdb_kind *k = tsdb_find_kind(kind);
-    char sample[1024];
-    if (!k || !name) {
-        snprintf(err, errlen, "bad series %s", kind);
-        return -1;
-    }
-    if (tsdb_format_sample(k, t, values, sample, sizeof sample) < 0) {
-        snprintf(err, errlen, "sample too long");
-        return -1;
-    }
-    return tsdb_queue_add(host, k, name, t, sample, err, errlen);
+    tsdb_sample one = {.kind = kind, .name = name};
+    int res = -1;
+    if (tsdb_find_kind(kind))
+        memcpy(one.values, values, (size_t)tsdb_nds(tsdb_find_kind(kind)) * sizeof *values);
+    if (tsdb_write_set(host, t, &one, 1, &res, err, errlen) < 0)
+        return -2;
+    return res;
 }
 
 /* Pick the archive step from the range so a chart has at most ~1500 points. */

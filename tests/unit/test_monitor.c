@@ -661,6 +661,28 @@ static void test_tsdb_format(void **state)
     assert_int_equal(tsdb_format_sample(k, 1, small, out, 20), -1); /* does not fit: refused */
 }
 
+/* A report's samples in one call: each gets its own result. */
+static void test_tsdb_write_set(void **state)
+{
+    (void)state;
+    char err[300];
+    int res[3];
+    int64_t t = (util_now() / 60) * 60 - 600;
+    tsdb_sample set[3] = {{.kind = "host", .name = "", .values = {1, 2}},
+                          {.kind = "nosuchkind", .name = "x"},
+                          {.kind = "disk", .name = "vda", .values = {3, 4, 5, 6, 7}}};
+    assert_int_equal(tsdb_write_set(31, t, set, 3, res, err, sizeof err), 0);
+    assert_int_equal(res[0], 0);
+    assert_int_equal(res[1], -1);
+    assert_int_equal(res[2], 0);
+    assert_int_equal(tsdb_write_set(31, t, set, 3, res, err, sizeof err), 0); /* a replay */
+    assert_int_equal(res[0], 1);
+    assert_int_equal(res[2], 1);
+    json_t *r = tsdb_read(31, "disk", "vda", t - 60, t + 60, "AVERAGE");
+    assert_non_null(r);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest report[] = {
@@ -678,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_tsdb_roundtrip),
         cmocka_unit_test(test_tsdb_names),
         cmocka_unit_test(test_tsdb_format),
+        cmocka_unit_test(test_tsdb_write_set),
         cmocka_unit_test(test_tsdb_journal_replay),
         cmocka_unit_test(test_tsdb_concurrent_writers),
     };
