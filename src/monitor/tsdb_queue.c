@@ -61,7 +61,7 @@ enum {
     QUEUE_BATCH = 32,               /* samples of an existing file written together */
     QUEUE_BUCKETS = 16384,          /* hash buckets of the series table */
     FLUSH_DEFAULT = 300,            /* seconds, when tsdb_queue_start gets 0 */
-    JOURNAL_MAX = 64 << 20,         /* bytes: rotate (and write everything) past this */
+    JOURNAL_MAX = 128 << 20,        /* bytes: rotate (and write everything) past this */
     QUEUE_MAX = 64 << 20,           /* bytes queued in memory: the same */
     LINE_MAX_LEN = 2048,            /* a journal line */
     RETRY_SECS = 10,                /* rrdcached unreachable: try again this often */
