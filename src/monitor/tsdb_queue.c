@@ -252,12 +252,14 @@ out:
         pthread_cond_broadcast(&q.done); /* tsdb_queue_flush_host may wait for it */
 }
 
-/* Write every series. Called and returns with q.mu held. */
+/* Write every series, and wait for writes other threads have under way:
+ * when it returns, every sample queued before the call is written (or put
+ * back, q.unsent). Called and returns with q.mu held. */
 static void flush_all(void)
 {
     for (size_t b = 0; b < QUEUE_BUCKETS; b++)
         for (series *s = q.buckets[b]; s; s = s->next)
-            if (s->n > 0)
+            if (s->n > 0 || s->busy)
                 flush_series(s);
 }
 

@@ -2,11 +2,13 @@
  *
  * This file knows the files: where a series lives (tsdb_path), how a file
  * is laid out and created, and how samples are written (tsdb_rrd_put) and
- * read back. tsdb_write() does not touch the file: it formats the sample
- * once ("t:v:v…", as librrd takes it) and hands it to the write-behind queue
- * (tsdb_queue.c), which journals it and writes each file's samples in
- * batches. Reads first flush what is queued for the series they read, so a
- * chart always shows every accepted sample.
+ * read back. tsdb_write_set() (and tsdb_write(), a set of one) does not
+ * touch the files: it formats each sample once ("t:v:v…", as librrd takes
+ * it) and hands the set to the write-behind queue (tsdb_queue.c), which
+ * journals it and writes each file's samples in batches, to the file or,
+ * with --rrdcached, to rrdcached. Reads first flush what is queued for the
+ * series they read (and have rrdcached flush the file), so a chart always
+ * shows every accepted sample.
  */
 #include "monitor/tsdb.h"
 #include "monitor/tsdb_int.h"
