@@ -629,10 +629,13 @@ void tsdb_queue_flush_host(int64_t host, bool forget)
                 pp = &s->next;
                 continue;
             }
-            while (s->users > 0 || s->busy || s->n > 0) { /* another thread still holds it */
-                pthread_cond_wait(&q.done, &q.mu);
+            for (;;) { /* until no other thread holds it and nothing is queued */
                 if (s->n > 0 && !s->busy)
                     flush_series(s);
+                else if (s->users == 0 && !s->busy && s->n == 0)
+                    break;
+                else
+                    pthread_cond_wait(&q.done, &q.mu);
             }
             for (pp = &q.buckets[b]; *pp != s; pp = &(*pp)->next)
                 ; /* the chain may have grown at its head meanwhile */
