@@ -316,7 +316,7 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
 int tsdb_write_set(int64_t host, int64_t t, const tsdb_sample *set, int n, int *res, char *err, size_t errlen)
 {
     enum { CHUNK = 8 };
-    char samples[CHUNK][600];
+    char samples[CHUNK][600], path[1200];
     tsdb_item items[CHUNK];
     int failed = 0;
     for (int i0 = 0; i0 < n; i0 += CHUNK) {
@@ -325,8 +325,9 @@ int tsdb_write_set(int64_t host, int64_t t, const tsdb_sample *set, int n, int *
             const tsdb_kind *k = tsdb_find_kind(set[i].kind);
             if (res)
                 res[i] = -1;
-            if (!k || !set[i].name) {
-                snprintf(err, errlen, "bad series %s", set[i].kind ? set[i].kind : "(null)");
+            if (!k || !set[i].name || tsdb_path(host, k->kind, set[i].name, path, sizeof path) < 0) {
+                snprintf(err, errlen, "bad series %s (unknown kind or name too long)",
+                         set[i].kind ? set[i].kind : "(null)");
                 continue;
             }
             if (tsdb_format_sample(k, t, set[i].values, samples[m], sizeof samples[m]) < 0) {
