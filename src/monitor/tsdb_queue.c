@@ -6,8 +6,10 @@
  * what a report cost. Writing n samples of one file in one update costs
  * that once. So samples are queued per series (host, kind, name) and
  * written in batches:
- *   - by the writer itself, when a series whose file exists has QUEUE_BATCH
- *     samples queued (the cost of one open/mmap spread over 32 reports);
+ *   - by the flusher thread, as soon as a series whose file exists has
+ *     QUEUE_BATCH samples queued (the cost of one open/mmap spread over 32
+ *     reports; the HTTP threads only append, the flusher uses the other
+ *     core; when it falls far behind, the writer writes the batch itself);
  *   - by a reader, before it reads the series (charts show every accepted
  *     sample);
  *   - by the flusher thread: a new series' file is created there (creating
@@ -70,7 +72,7 @@ enum {
 /* One series and its queued samples. */
 typedef struct series {
     struct series *next;       /* hash chain */
-    struct series *fresh_next; /* on q.fresh: the flusher has not seen it yet */
+    struct series *todo_next; /* on q.todo: for the flusher to write soon */
     int64_t host;
     const tsdb_kind *k;
     char *name;
@@ -82,7 +84,7 @@ typedef struct series {
     int users;    /* threads holding this entry across an unlock */
     bool busy;    /* being written outside the lock */
     bool checked; /* written once: the file exists */
-    bool on_fresh;
+    bool on_todo;
 } series;
 
 static struct {
@@ -90,7 +92,7 @@ static struct {
     pthread_cond_t done; /* a series stopped being busy */
     pthread_cond_t wake; /* work for the flusher */
     series *buckets[QUEUE_BUCKETS];
-    series *fresh, *fresh_tail; /* oldest first */
+    series *todo, *todo_tail; /* series for the flusher, oldest first */
     char dir[1100]; /* <root>/journal */
     int jfd;
     unsigned long long jno; /* number of the current journal */
@@ -121,7 +123,23 @@ static unsigned hash_key(int64_t host, const tsdb_kind *k, const char *name)
     return h % QUEUE_BUCKETS;
 }
 
-/* The series (created when missing, then put on q.fresh); NULL when out of
+/* Put s on q.todo (the flusher writes it soon) unless it is there. Called
+ * with q.mu held. */
+static void todo_add(series *s)
+{
+    if (s->on_todo)
+        return;
+    s->on_todo = true;
+    s->todo_next = NULL;
+    if (q.todo_tail)
+        q.todo_tail->todo_next = s;
+    else
+        q.todo = s;
+    q.todo_tail = s;
+    pthread_cond_signal(&q.wake);
+}
+
+/* The series (created when missing, then put on q.todo); NULL when out of
  * memory. Called with q.mu held. */
 static series *get_series(int64_t host, const tsdb_kind *k, const char *name)
 {
@@ -140,12 +158,7 @@ static series *get_series(int64_t host, const tsdb_kind *k, const char *name)
     s->file_last = TSDB_LAST_UNKNOWN;
     s->next = q.buckets[b];
     q.buckets[b] = s;
-    s->on_fresh = true;
-    if (q.fresh_tail)
-        q.fresh_tail->fresh_next = s;
-    else
-        q.fresh = s;
-    q.fresh_tail = s;
+    todo_add(s);
     return s;
 }
 
@@ -415,17 +428,17 @@ static void rotate(void)
     }
 }
 
-/* Create (or check) the files of series seen for the first time, oldest
- * first so a host's series appear in the order it reported them. */
-static void flush_fresh(void)
+/* Write the series on q.todo, oldest first: new ones (their file is
+ * created here) and ones with a full batch. */
+static void flush_todo(void)
 {
-    while (q.fresh) {
-        series *s = q.fresh;
-        q.fresh = s->fresh_next;
-        if (!q.fresh)
-            q.fresh_tail = NULL;
-        s->fresh_next = NULL;
-        s->on_fresh = false;
+    while (q.todo) {
+        series *s = q.todo;
+        q.todo = s->todo_next;
+        if (!q.todo)
+            q.todo_tail = NULL;
+        s->todo_next = NULL;
+        s->on_todo = false;
         flush_series(s);
     }
 }
@@ -450,14 +463,14 @@ static void *flusher_main(void *arg)
                          RETRY_SECS);
             continue;
         }
-        if (!q.fresh && !due) {
+        if (!q.todo && !due) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += 1;
             pthread_cond_timedwait(&q.wake, &q.mu, &until);
             continue;
         }
-        flush_fresh();
+        flush_todo();
         if (due)
             rotate();
     }
@@ -567,12 +580,18 @@ int tsdb_queue_add(int64_t host, int64_t t, tsdb_item *items, int n, char *err, 
         items[i].rc = 0;
     }
     rc = 0;
+    /* A full batch goes to the flusher, which has a core to itself while
+     * the HTTP threads answer; only when it falls far behind does the
+     * writer write the batch itself. Not while rrdcached is unreachable:
+     * the flusher retries then. */
     for (int i = 0; i < n; i++) {
         series *s = items[i].rc == 0 ? items[i].s : NULL;
-        if (s && s->on_fresh)
-            pthread_cond_signal(&q.wake);
-        else if (s && s->checked && s->n >= QUEUE_BATCH && !q.unsent)
-            flush_series(s); /* (not while rrdcached is unreachable: the flusher retries) */
+        if (!s || !s->checked || s->n < QUEUE_BATCH || q.unsent)
+            continue;
+        if (q.queued >= 2 * (size_t)QUEUE_MAX)
+            flush_series(s);
+        else
+            todo_add(s);
     }
     if (q.jbytes >= JOURNAL_MAX || q.queued >= QUEUE_MAX)
         pthread_cond_signal(&q.wake);
@@ -595,22 +614,22 @@ void tsdb_queue_flush(int64_t host, const tsdb_kind *k, const char *name)
     pthread_mutex_unlock(&q.mu);
 }
 
-/* Unlink s from q.fresh if it is there. Called with q.mu held. */
-static void unfresh(series *s)
+/* Unlink s from q.todo if it is there. Called with q.mu held. */
+static void untodo(series *s)
 {
     series *prev = NULL;
-    for (series *x = q.fresh; x; prev = x, x = x->fresh_next)
+    for (series *x = q.todo; x; prev = x, x = x->todo_next)
         if (x == s) {
             if (prev)
-                prev->fresh_next = s->fresh_next;
+                prev->todo_next = s->todo_next;
             else
-                q.fresh = s->fresh_next;
-            if (q.fresh_tail == s)
-                q.fresh_tail = prev;
+                q.todo = s->todo_next;
+            if (q.todo_tail == s)
+                q.todo_tail = prev;
             break;
         }
-    s->fresh_next = NULL;
-    s->on_fresh = false;
+    s->todo_next = NULL;
+    s->on_todo = false;
 }
 
 void tsdb_queue_flush_host(int64_t host, bool forget)
@@ -640,8 +659,8 @@ void tsdb_queue_flush_host(int64_t host, bool forget)
             for (pp = &q.buckets[b]; *pp != s; pp = &(*pp)->next)
                 ; /* the chain may have grown at its head meanwhile */
             *pp = s->next;
-            if (s->on_fresh)
-                unfresh(s);
+            if (s->on_todo)
+                untodo(s);
             free(s->buf);
             free(s->name);
             free(s);
@@ -679,7 +698,7 @@ void tsdb_queue_stop(bool flush)
             free(s);
         }
     }
-    q.fresh = q.fresh_tail = NULL;
+    q.todo = q.todo_tail = NULL;
     q.queued = 0;
     q.running = false;
     pthread_mutex_unlock(&q.mu);
