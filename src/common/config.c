@@ -39,12 +39,16 @@ static const opt_desc options[] = {
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
     {"trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0,
      "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (default none)"},
+    {"rrd-flush", OPT_INT, OFF(rrd_flush), 10, 86400,
+     "seconds a metric sample may wait in the journaled queue before its RRD file is written (default 300)"},
+    {"rrdcached", OPT_STR, OFF(rrdcached), 0, 0,
+     "rrdcached address (unix:/path or host:port) to send RRD updates to (default: write the files directly)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
 const char *config_usage(void)
 {
-    static char text[2048];
+    static char text[4096];
     if (!text[0]) {
         size_t o = (size_t)snprintf(text, sizeof text,
                                     "usage: cairnd [options]\n\n"

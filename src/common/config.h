@@ -28,6 +28,8 @@ typedef struct {
     size_t body_limit;                /* bytes, default 1 MiB */
     int log_level;
     cidr_list trusted_proxies;        /* peers whose X-Forwarded-For is believed */
+    int rrd_flush;                    /* seconds (0 = tsdb's default, 300) */
+    char rrdcached[CONFIG_PATH_MAX];  /* "" = no rrdcached */
     int show_version;
     int show_help;
 } config;
