@@ -162,6 +162,12 @@ bool res_search_sql(const resource *res, const char *kind, const char *q, char *
  * malloc'd, NULL when out of memory. */
 char *res_fts_phrase(const char *q);
 
+/* For a CSV export in lang "zh": replace the codes of FT_CODE fields
+ * (asset_type "vm") in rows by their Chinese names ("虚拟机"), which import
+ * reads back as well as codes. Other languages keep the codes. Codes
+ * without a row are left as they are. Returns a DB_* code. */
+int res_csv_code_names(db_conn *c, const resource *res, json_t *rows, const char *lang);
+
 /* Write the CSV export of rows (already expanded) for res to out. lang is
  * "en" or "zh" for the header row. */
 void res_csv_write(const resource *res, const json_t *rows, const char *lang, sbuf *out);

@@ -16,7 +16,8 @@
  * after a field that cannot be filtered on is refused rather than ignored.
  *
  * Order: sort=field or -field, empty values last either way, then by id, so
- * that pages never repeat or skip rows with equal keys.
+ * that pages never repeat or skip rows with equal keys. A reference field
+ * sorts by the referenced row's display name (ref_order).
  *
  * Every value is bound, lists included: ?ids= and the caller's host groups
  * are one DB_INTS parameter each, and the page's LIMIT and OFFSET are
@@ -65,10 +66,9 @@ char *res_fts_phrase(const char *q)
     return p;
 }
 
-/* ?ids=: at most this many characters as a list "id IN (1,2,…)" (the limit
- * the API has always applied), hence at most RES_MAX_IDS ids. */
-#define RES_IDS_TEXT 4096
-#define RES_MAX_IDS (RES_IDS_TEXT / 2)
+/* ?ids=: at most this many ids -- the largest page (per_page=200), which is
+ * what the console selects from; docs/API.md says so. */
+#define RES_MAX_IDS 200
 
 /* The FTS plan (SQLite): walk the ORDER BY index instead of fetching every
  * hit when a search -- the only condition -- has at least WALK_MIN_HITS
@@ -144,7 +144,6 @@ static bool add_ids(http_req *r, http_resp *w, res_query *rq)
     char clause[128];
     if (!ids || !*ids)
         return true;
-    size_t o = strlen("id IN ("); /* the length of the list as text, for the limit */
     rq->ids = malloc(RES_MAX_IDS * sizeof *rq->ids);
     if (!rq->ids) {
         resp_internal(w, "out of memory");
@@ -153,11 +152,11 @@ static bool add_ids(http_req *r, http_resp *w, res_query *rq)
     for (const char *p = ids; *p;) {
         char *end;
         long long v = strtoll(p, &end, 10);
-        if (end == p || v <= 0 || (*end && *end != ',') || o + 24 >= RES_IDS_TEXT || rq->nids >= RES_MAX_IDS) {
-            resp_error(w, 400, "bad_request", "ids", "ids must be up to 200 positive integers separated by commas");
+        if (end == p || v <= 0 || (*end && *end != ',') || rq->nids >= RES_MAX_IDS) {
+            resp_error(w, 400, "bad_request", "ids", "ids must be up to %d positive integers separated by commas",
+                       RES_MAX_IDS);
             return false;
         }
-        o += (size_t)snprintf(NULL, 0, "%s%lld", rq->nids ? "," : "", v);
         rq->ids[rq->nids++] = (int64_t)v;
         p = *end ? end + 1 : end;
     }
@@ -222,6 +221,32 @@ static void stable_order(listq *q)
         snprintf(q->order, sizeof q->order, "%.80s NULLS LAST, id %s", first, desc);
 }
 
+/* sort=<reference field> (idc_id, owner_id…) orders by the display name of
+ * the row referred to -- what the console shows in that column -- not by
+ * its id; rows without a reference, or whose name is empty, last either
+ * way, then by id. Names come from the description, never the request.
+ * False when the order does not fit q->order (never with these names). */
+static bool ref_order(const resource *res, listq *q)
+{
+    char name[64];
+    size_t len = strcspn(q->order, " ");
+    const res_field *f;
+    const resource *other;
+    int n;
+
+    if (len == 0 || len >= sizeof name)
+        return true;
+    memcpy(name, q->order, len);
+    name[len] = '\0';
+    f = resource_field(res, name);
+    if (!f || f->type != FT_REF || !(other = resource_find(f->ref)))
+        return true;
+    const char *dir = strstr(q->order, " DESC") ? "DESC" : "ASC";
+    n = snprintf(q->order, sizeof q->order, "(SELECT NULLIF(o.%s, '') FROM %s o WHERE o.id = %s.%s) %s NULLS LAST, id %s",
+                 other->display, other->table, res->table, f->name, dir, dir);
+    return n > 0 && (size_t)n < sizeof q->order;
+}
+
 /* Parse everything; false after answering 400. */
 static bool res_query_parse(http_req *r, http_resp *w, const resource *res, res_query *rq)
 {
@@ -234,6 +259,10 @@ static bool res_query_parse(http_req *r, http_resp *w, const resource *res, res_
     if (!listq_parse(r, w, rq->fields, res->default_sort, &rq->q))
         return false;
     stable_order(&rq->q);
+    if (!ref_order(res, &rq->q)) {
+        resp_internal(w, "sort clause");
+        return false;
+    }
     if (!add_search(r, w, res, rq) || !add_ids(r, w, rq) || !add_filters(r, w, res, rq))
         return false;
     if (res_scoped(r, res)) {
@@ -265,11 +294,17 @@ static void res_query_free(res_query *rq)
     free(rq->ids);
 }
 
+/* "zh" for ?lang=zh, zh-CN…, else "en". */
+static const char *csv_lang(const http_req *r)
+{
+    const char *lang = req_query(r, "lang");
+    return lang && strncmp(lang, "zh", 2) == 0 ? "zh" : "en";
+}
+
 static void send_csv(http_req *r, http_resp *w, const resource *res, const json_t *rows)
 {
     sbuf out = SBUF_INIT;
-    const char *lang = req_query(r, "lang");
-    res_csv_write(res, rows, lang && strncmp(lang, "zh", 2) == 0 ? "zh" : "en", &out);
+    res_csv_write(res, rows, csv_lang(r), &out);
     if (sbuf_failed(&out)) {
         sbuf_free(&out);
         resp_internal(w, "out of memory");
@@ -438,6 +473,8 @@ static void list_csv(http_req *r, http_resp *w, const resource *res, res_query *
     rc = db_query(c, sbuf_str(&sql), params, rq->q.nparams + 2, &rows);
     if (rc == DB_OK)
         rc = res_expand_rows(r, c, res, rows);
+    if (rc == DB_OK)
+        rc = res_csv_code_names(c, res, rows, csv_lang(r));
     if (rc != DB_OK) {
         resp_internal(w, db_errmsg(c)[0] ? db_errmsg(c) : "expand rows");
         goto done;
