@@ -1,0 +1,110 @@
+/* authcache.c -- API tokens remembered with their user's rights (see
+ * authcache.h). Slot = the first 8 hex digits of the token hash (a SHA-256:
+ * uniformly spread) modulo AUTHCACHE_SLOTS. */
+#include "http/authcache.h"
+
+#include "common/util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char hash[65];
+    int64_t gen;
+    authcache_token t;
+    int64_t user_id;
+    char username[128];
+    bool superuser;
+    json_t *permissions; /* owned by the cache */
+    json_t *group_ids;
+} slot;
+
+static slot slots[AUTHCACHE_SLOTS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static slot *slot_of(const char *hash)
+{
+    unsigned long v = strtoul((char[9]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7], 0},
+                              NULL, 16);
+    return &slots[v % AUTHCACHE_SLOTS];
+}
+
+/* The slot holding hash, or NULL. Call with the lock held. */
+static slot *find(const char *hash)
+{
+    slot *s;
+
+    if (strlen(hash) != 64)
+        return NULL;
+    s = slot_of(hash);
+    return strcmp(s->hash, hash) == 0 ? s : NULL;
+}
+
+bool authcache_get(const char *hash, int64_t gen, int64_t now, authcache_token *t, auth_ctx *a)
+{
+    json_t *perms = NULL, *groups = NULL;
+    bool ok = false;
+    slot *s;
+
+    pthread_mutex_lock(&lock);
+    s = find(hash);
+    if (!s || s->gen != gen || (s->t.expires_at && s->t.expires_at <= now))
+        goto done;
+    perms = json_deep_copy(s->permissions);
+    groups = json_deep_copy(s->group_ids);
+    if (!perms || !groups)
+        goto done;
+    *t = s->t;
+    a->user_id = s->user_id;
+    memcpy(a->username, s->username, sizeof a->username);
+    a->superuser = s->superuser;
+    a->permissions = perms;
+    a->group_ids = groups;
+    a->authenticated = true;
+    perms = groups = NULL;
+    ok = true;
+done:
+    pthread_mutex_unlock(&lock);
+    json_decref(perms);
+    json_decref(groups);
+    return ok;
+}
+
+void authcache_put(const char *hash, int64_t gen, const authcache_token *t, const auth_ctx *a)
+{
+    json_t *perms = json_deep_copy(a->permissions), *groups = json_deep_copy(a->group_ids), *old_p, *old_g;
+    slot *s;
+
+    if (strlen(hash) != 64 || !perms || !groups) {
+        json_decref(perms);
+        json_decref(groups);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    s = slot_of(hash);
+    old_p = s->permissions;
+    old_g = s->group_ids;
+    memcpy(s->hash, hash, sizeof s->hash);
+    s->gen = gen;
+    s->t = *t;
+    s->user_id = a->user_id;
+    memcpy(s->username, a->username, sizeof s->username);
+    s->superuser = a->superuser;
+    s->permissions = perms;
+    s->group_ids = groups;
+    pthread_mutex_unlock(&lock);
+    json_decref(old_p);
+    json_decref(old_g);
+}
+
+void authcache_touch(const char *hash, int64_t when)
+{
+    slot *s;
+
+    pthread_mutex_lock(&lock);
+    s = find(hash);
+    if (s)
+        s->t.last_used_at = when;
+    pthread_mutex_unlock(&lock);
+}
