@@ -9,6 +9,7 @@
  *   res_write.c  create, update, delete, bulk delete, the search text
  *   res_list.c   list with search, filters, sort, pages; CSV export; schema
  *   res_csv.c    CSV reading and writing; import
+ *   res_cache.c  list answers remembered while no write has happened
  *
  * Functions taking a request use it only for the caller's scope; r may be
  * NULL (no scope: every row).
@@ -16,6 +17,7 @@
 #ifndef CAIRN_RES_INTERNAL_H
 #define CAIRN_RES_INTERNAL_H
 
+#include "api/listq.h"
 #include "cmdb/resource.h"
 #include "common/jsonw.h"
 #include "common/sbuf.h"
@@ -171,5 +173,25 @@ int res_csv_code_names(db_conn *c, const resource *res, json_t *rows, const char
 /* Write the CSV export of rows (already expanded) for res to out. lang is
  * "en" or "zh" for the header row. */
 void res_csv_write(const resource *res, const json_t *rows, const char *lang, sbuf *out);
+
+/* ---- the list answer cache (res_cache.c) --------------------------------- */
+
+/* Write to out the cache key of list query q of res for r's caller: the
+ * resource, q's conditions, order, bound values and page, and the caller's
+ * host-group scope. Errors (out of memory) leave out failed. */
+void res_cache_key(const http_req *r, const resource *res, const listq *q, sbuf *out);
+
+/* The configured age limit of cached answers in ms (0: cache off). */
+int64_t res_cache_age_ms(const http_req *r);
+
+/* The answer cached under key while the "cmdb" generation is gen and it is
+ * younger than max_age_ms, with the current "now": malloc'd (the caller
+ * frees it), its length in *len. NULL on a miss or when out of memory. */
+char *res_cache_get(const sbuf *key, int64_t gen, int64_t max_age_ms, size_t *len);
+
+/* Keep answer body (len bytes, a list answer ending in "now":N}) under key,
+ * computed after generation gen was read. Copied; nothing kept when out of
+ * memory or past the cache's byte budget. */
+void res_cache_put(const sbuf *key, int64_t gen, const char *body, size_t len);
 
 #endif

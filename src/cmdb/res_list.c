@@ -41,6 +41,7 @@
  */
 #include "cmdb/res_internal.h"
 
+#include "api/cache_gen.h"
 #include "api/listq.h"
 #include "app.h"
 #include "common/util.h"
@@ -398,10 +399,38 @@ static void answer_json(http_resp *w, char *body, size_t len)
     w->content_type = "application/json; charset=utf-8";
 }
 
-/* GET /api/v1/<res>: the page as JSON, written from columns. */
+/* The list cache (res_cache.c): the key of rq into key, the "cmdb"
+ * generation -- read by auth, or here -- into *gen, and true after
+ * answering from the cache. */
+static bool cached_answer(http_req *r, http_resp *w, const resource *res, const res_query *rq, sbuf *key,
+                          int64_t *gen)
+{
+    size_t len = 0;
+    char *body;
+
+    *gen = r->auth.cmdb_gen;
+    if (*gen <= 0) {
+        cache_gens g;
+        db_conn *c = db_acquire(r->app->db);
+        if (cache_gen_read(c, &g) == DB_OK)
+            *gen = g.cmdb;
+        db_release(c);
+    }
+    res_cache_key(r, res, &rq->q, key);
+    body = sbuf_failed(key) ? NULL : res_cache_get(key, *gen, res_cache_age_ms(r), &len);
+    if (!body)
+        return false;
+    answer_json(w, body, len);
+    return true;
+}
+
+/* GET /api/v1/<res>: the page as JSON, written from columns (or the same
+ * answer from the list cache). */
 static void list_json(http_req *r, http_resp *w, const resource *res, res_query *rq, const char *select)
 {
-    sbuf count = SBUF_INIT, sql = SBUF_INIT;
+    const bool cache = res_cache_age_ms(r) > 0;
+    sbuf count = SBUF_INIT, sql = SBUF_INIT, key = SBUF_INIT;
+    int64_t gen = 0;
     db_val params[LISTQ_MAX_PARAMS + 2];
     db_cols rows = {0};
     res_page page = {0};
@@ -410,6 +439,8 @@ static void list_json(http_req *r, http_resp *w, const resource *res, res_query 
     db_conn *c = NULL;
     char *body;
     size_t len;
+    if (cache && cached_answer(r, w, res, rq, &key, &gen))
+        goto done;
     count_sql(res, rq, &count);
     if (sbuf_failed(&count)) {
         resp_internal(w, "out of memory");
@@ -443,10 +474,13 @@ static void list_json(http_req *r, http_resp *w, const resource *res, res_query 
     jsonw_int(&out, util_now());
     jsonw_object_end(&out);
     body = jsonw_finish(&out, &len);
-    if (!body)
+    if (!body) {
         resp_internal(w, "out of memory");
-    else
-        answer_json(w, body, len);
+        goto done;
+    }
+    if (cache)
+        res_cache_put(&key, gen, body, len);
+    answer_json(w, body, len);
 done:
     if (c)
         db_release(c);
@@ -454,6 +488,7 @@ done:
     db_cols_free(&rows);
     sbuf_free(&count);
     sbuf_free(&sql);
+    sbuf_free(&key);
 }
 
 /* GET /api/v1/<res>?format=csv: every selected row (up to LISTQ_MAX_ALL). */

@@ -25,6 +25,7 @@ typedef struct {
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
     int log_level;
+    int list_cache_ms;                /* age limit of cached list answers, 0 = no cache */
     int show_version;
     int show_help;
 } config;
