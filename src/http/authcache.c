@@ -10,14 +10,14 @@
 #include <string.h>
 
 typedef struct {
-    char hash[65];
     int64_t gen;
     authcache_token t;
     int64_t user_id;
-    char username[128];
-    bool superuser;
     json_t *permissions; /* owned by the cache */
     json_t *group_ids;
+    char hash[65];
+    char username[128];
+    bool superuser;
 } slot;
 
 static slot slots[AUTHCACHE_SLOTS];
