@@ -168,8 +168,9 @@ void auth_set_cookie(http_req *r, http_resp *w, const char *value, int64_t max_a
     resp_header(w, "Set-Cookie", cookie);
 }
 
-/* Look up the session cookie; on success fills r->auth, and extends the
- * session (renewing the cookie in w) when it is due. */
+/* Look up the session cookie; on success fills r->auth -- the user's rights
+ * from the user cache while the auth generation is unchanged (authcache.h)
+ * -- and extends the session (renewing the cookie in w) when it is due. */
 static bool auth_session(http_req *r, http_resp *w, const char *cookie)
 {
     char hash[SECRET_HEX_MAX];
@@ -177,7 +178,10 @@ static bool auth_session(http_req *r, http_resp *w, const char *cookie)
     int64_t now = util_now();
     json_t *row = NULL;
     bool ok = false;
+    cache_gens g;
     db_conn *c = db_acquire(r->app->db);
+    if (cache_gen_read(c, &g) == DB_OK) /* before the user is read (authcache.h) */
+        r->auth.cmdb_gen = g.cmdb;
     if (db_query_one(c, "SELECT user_id, csrf_token, last_seen_at FROM sessions "
                         "WHERE token_hash = $1 AND expires_at > $2",
                      DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
@@ -191,8 +195,13 @@ static bool auth_session(http_req *r, http_resp *w, const char *cookie)
                          DB_ARGS(DB_INT(now), DB_INT(now + ttl), DB_TEXT(hash)), NULL) == DB_OK;
     db_release(c);
     c = NULL;
-    if (!auth_load_user(r->app, uid, &r->auth))
-        goto done;
+    if (g.auth <= 0 || !authcache_user_get(uid, g.auth, &r->auth)) {
+        auth_ctx_free(&r->auth);
+        if (!auth_load_user(r->app, uid, &r->auth))
+            goto done;
+        if (g.auth > 0)
+            authcache_user_put(g.auth, &r->auth);
+    }
     if (renew)
         auth_set_cookie(r, w, cookie, ttl);
     r->auth.via = "session";

@@ -20,7 +20,8 @@ typedef struct {
     bool superuser;
 } slot;
 
-static slot slots[AUTHCACHE_SLOTS];
+static slot slots[AUTHCACHE_SLOTS]; /* by token hash */
+static slot users[AUTHCACHE_SLOTS]; /* by user id (sessions); hash unused */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static slot *slot_of(const char *hash)
@@ -41,33 +42,54 @@ static slot *find(const char *hash)
     return strcmp(s->hash, hash) == 0 ? s : NULL;
 }
 
-bool authcache_get(const char *hash, int64_t gen, int64_t now, authcache_token *t, auth_ctx *a)
+/* Copy the user's rights of s into a; false when out of memory (a
+ * untouched). Call with the lock held. */
+static bool copy_out(const slot *s, auth_ctx *a)
 {
-    json_t *perms = NULL, *groups = NULL;
-    bool ok = false;
-    slot *s;
+    json_t *perms = json_deep_copy(s->permissions), *groups = json_deep_copy(s->group_ids);
 
-    pthread_mutex_lock(&lock);
-    s = find(hash);
-    if (!s || s->gen != gen || (s->t.expires_at && s->t.expires_at <= now))
-        goto done;
-    perms = json_deep_copy(s->permissions);
-    groups = json_deep_copy(s->group_ids);
-    if (!perms || !groups)
-        goto done;
-    *t = s->t;
+    if (!perms || !groups) {
+        json_decref(perms);
+        json_decref(groups);
+        return false;
+    }
     a->user_id = s->user_id;
     memcpy(a->username, s->username, sizeof a->username);
     a->superuser = s->superuser;
     a->permissions = perms;
     a->group_ids = groups;
     a->authenticated = true;
-    perms = groups = NULL;
-    ok = true;
-done:
+    return true;
+}
+
+/* Fill s with a's rights (perms and groups: copies of a's, taken) under gen;
+ * the arrays s held before are put in *old_p, *old_g for the caller to free
+ * after unlocking. Call with the lock held. */
+static void copy_in(slot *s, int64_t gen, const auth_ctx *a, json_t *perms, json_t *groups, json_t **old_p,
+                    json_t **old_g)
+{
+    *old_p = s->permissions;
+    *old_g = s->group_ids;
+    s->gen = gen;
+    s->user_id = a->user_id;
+    memcpy(s->username, a->username, sizeof s->username);
+    s->superuser = a->superuser;
+    s->permissions = perms;
+    s->group_ids = groups;
+}
+
+bool authcache_get(const char *hash, int64_t gen, int64_t now, authcache_token *t, auth_ctx *a)
+{
+    bool ok = false;
+    slot *s;
+
+    pthread_mutex_lock(&lock);
+    s = find(hash);
+    if (s && s->gen == gen && (!s->t.expires_at || s->t.expires_at > now) && copy_out(s, a)) {
+        *t = s->t;
+        ok = true;
+    }
     pthread_mutex_unlock(&lock);
-    json_decref(perms);
-    json_decref(groups);
     return ok;
 }
 
@@ -83,16 +105,9 @@ void authcache_put(const char *hash, int64_t gen, const authcache_token *t, cons
     }
     pthread_mutex_lock(&lock);
     s = slot_of(hash);
-    old_p = s->permissions;
-    old_g = s->group_ids;
+    copy_in(s, gen, a, perms, groups, &old_p, &old_g);
     memcpy(s->hash, hash, sizeof s->hash);
-    s->gen = gen;
     s->t = *t;
-    s->user_id = a->user_id;
-    memcpy(s->username, a->username, sizeof s->username);
-    s->superuser = a->superuser;
-    s->permissions = perms;
-    s->group_ids = groups;
     pthread_mutex_unlock(&lock);
     json_decref(old_p);
     json_decref(old_g);
@@ -107,4 +122,31 @@ void authcache_touch(const char *hash, int64_t when)
     if (s)
         s->t.last_used_at = when;
     pthread_mutex_unlock(&lock);
+}
+
+bool authcache_user_get(int64_t user_id, int64_t gen, auth_ctx *a)
+{
+    const slot *s = &users[(uint64_t)user_id % AUTHCACHE_SLOTS];
+    bool ok;
+
+    pthread_mutex_lock(&lock);
+    ok = user_id > 0 && s->user_id == user_id && s->gen == gen && copy_out(s, a);
+    pthread_mutex_unlock(&lock);
+    return ok;
+}
+
+void authcache_user_put(int64_t gen, const auth_ctx *a)
+{
+    json_t *perms = json_deep_copy(a->permissions), *groups = json_deep_copy(a->group_ids), *old_p, *old_g;
+
+    if (a->user_id <= 0 || !perms || !groups) {
+        json_decref(perms);
+        json_decref(groups);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    copy_in(&users[(uint64_t)a->user_id % AUTHCACHE_SLOTS], gen, a, perms, groups, &old_p, &old_g);
+    pthread_mutex_unlock(&lock);
+    json_decref(old_p);
+    json_decref(old_g);
 }

@@ -10,8 +10,12 @@
  * So a revoked token is refused at the very next request, on every cairnd
  * sharing the database.
  *
- * A fixed table of AUTHCACHE_SLOTS entries, one per slot (a new token takes
- * its slot), behind one mutex; values are copied in and out, never shared.
+ * Sessions use the second half: a user's rights by user id, under the same
+ * generation (the session row itself is read every time).
+ *
+ * Fixed tables of AUTHCACHE_SLOTS entries, one per slot (a new token or
+ * user takes its slot), behind one mutex; values are copied in and out,
+ * never shared.
  */
 #ifndef CAIRN_AUTHCACHE_H
 #define CAIRN_AUTHCACHE_H
@@ -43,5 +47,14 @@ void authcache_put(const char *hash, int64_t gen, const authcache_token *t, cons
 
 /* Record that token `hash` had last_used_at written as `when`. */
 void authcache_touch(const char *hash, int64_t when);
+
+/* The same for a signed-in user (sessions; the session itself is looked up
+ * in the database every time, so a logout counts at once): user user_id's
+ * rights as loaded under auth generation gen, into a (zeroed or freed;
+ * new arrays the caller frees). False on a miss or when out of memory. */
+bool authcache_user_get(int64_t user_id, int64_t gen, auth_ctx *a);
+
+/* Remember a's rights (auth_load_user's) as read under generation gen. */
+void authcache_user_put(int64_t gen, const auth_ctx *a);
 
 #endif

@@ -195,7 +195,7 @@ test('callers limited to different host groups never get each other\'s cached an
   assert.deepEqual(view((await uB.get(path)).body), wantB);
 });
 
-test('a revoked token, a removed permission, a deactivated user: refused at the next request', async () => {
+test('a revoked token, a removed permission, a deactivated user: refused at the next request (tokens and sessions)', async () => {
   const role = await makeRole(admin, ['assets:view']);
   const u = await makeUser(admin, { role_id: role });
   const s = await loginAs(server, u);
@@ -209,13 +209,17 @@ test('a revoked token, a removed permission, a deactivated user: refused at the 
   // permission removed from the role
   const b2 = bearer(server, (await newToken(s)).token);
   await listed(b2, path);
+  await listed(s, path);
   assertStatus(await admin.patch(`/api/v1/roles/${role}`, { permissions: ['apps:view'] }), 200);
   assertError(await b2.get(path), 403, 'forbidden');
+  assertError(await s.get(path), 403, 'forbidden');
   assertStatus(await admin.patch(`/api/v1/roles/${role}`, { permissions: ['assets:view'] }), 200);
   await listed(b2, path);
+  await listed(s, path);
   // user deactivated
   assertStatus(await admin.patch(`/api/v1/users/${u.id}`, { active: false }), 200);
   assertError(await b2.get(path), 401, 'unauthorized');
+  assertError(await s.get(path), 401, 'unauthorized');
 });
 
 test('a second cairnd on the same database: writes on either are in the next list on the other; now is current', async () => {
