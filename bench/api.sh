@@ -434,7 +434,7 @@ EOF
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet -- src 2>/dev/null || echo ' + uncommitted src changes'); $(nproc) CPUs; $(uname -sr); load before runs: $LOAD_BEFORE"
     echo "$HOSTS hosts on SQLite (one cairn.db shared by both); $CHECK"
     echo "wrk: $WRK_CMD  (warm-up ${WARMUP}s first; cairn/django lists send the bench user's API token)"
-    echo "cairnd: $("$CAIRND" --version) defaults (threads = CPUs, db-pool 8, log-level info, list-cache 1000 ms), auth per request = token of a non-superuser with assets:view; the --list-cache 0 rows: a second cairnd on the same data with the list answer cache off"
+    echo "cairnd: $("$CAIRND" --version) defaults (threads = CPUs, db-pool 8, log-level info, list-cache 1000 ms), auth per request = token of a non-superuser with assets:view; the --list-cache 0 rows: a second cairnd on the same data with the list answer cache off (its token, user and reference-name caches stay on: they are exact, checked against the database's generation counters, and only spare queries)"
     echo "django: $("$PY" -c 'import django; print(django.get_version())'), gunicorn $(/usr/bin/gunicorn --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1) -w 2 sync, no middleware, values() of the $NCOLS host columns cairnd returns, no reference names, no auth"
     echo
     cat "$TMP/table.txt"
