@@ -161,11 +161,14 @@ int main(int argc, char **argv)
     log_info("stopping", "signal=%d", sig);
     server_stop(srv, 10000);
     tasks_stop();
-    jobs_stop(10000);
+    bool jobs_busy = jobs_stop(10000) != 0;
     housekeeping_stop();
     rc = 0;
+    if (jobs_busy) /* a job thread may still use the pool: leave it to exit */
+        goto out;
 done:
     db_close(a.db);
+out:
     log_info("stopped", NULL);
     return rc;
 }

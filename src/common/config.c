@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL } opt_type;
+typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL, OPT_CIDRS } opt_type;
 
 typedef struct {
     const char *name;
@@ -39,6 +39,8 @@ static const opt_desc options[] = {
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
     {"list-cache", OPT_INT, OFF(list_cache_ms), 0, 60000,
      "ms a list answer may be reused while no write happened (default 1000, 0: off)"},
+    {"trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0,
+     "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (default none)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -87,6 +89,7 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
         if (strcmp(o->name, name) != 0)
             continue;
         char *field = (char *)c + o->offset;
+        char msg[160];
         int64_t n;
         switch (o->type) {
         case OPT_LISTEN:
@@ -111,6 +114,12 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
                 return -1;
             }
             *(size_t *)(void *)field = (size_t)n;
+            return 0;
+        case OPT_CIDRS:
+            if (cidr_list_parse((cidr_list *)(void *)field, v, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", name, msg);
+                return -1;
+            }
             return 0;
         case OPT_LEVEL:
             if ((n = log_level_parse(v)) < 0) {
@@ -193,7 +202,7 @@ int config_load(config *c, int argc, char **argv, char *err, size_t errlen)
 {
     config_defaults(c);
     /* First pass: only --config, so flags can override the file. */
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *file = NULL;
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             file = argv[i + 1];

@@ -8,6 +8,8 @@
 #ifndef CAIRN_CONFIG_H
 #define CAIRN_CONFIG_H
 
+#include "common/cidr.h"
+
 #include <stddef.h>
 
 #define CONFIG_PATH_MAX 1024
@@ -26,6 +28,7 @@ typedef struct {
     size_t body_limit;                /* bytes, default 1 MiB */
     int log_level;
     int list_cache_ms;                /* age limit of cached list answers, 0 = no cache */
+    cidr_list trusted_proxies;        /* peers whose X-Forwarded-For is believed */
     int show_version;
     int show_help;
 } config;
