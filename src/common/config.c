@@ -37,6 +37,8 @@ static const opt_desc options[] = {
     {"body-limit", OPT_SIZE, OFF(body_limit), 1024, INT64_C(1) << 32,
      "largest request body in bytes (default 1048576)"},
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
+    {"list-cache", OPT_INT, OFF(list_cache_ms), 0, 60000,
+     "ms a list answer may be reused while no write happened (default 1000, 0: off)"},
     {"trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0,
      "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (default none)"},
     {"rrd-flush", OPT_INT, OFF(rrd_flush), 10, 86400,
@@ -197,6 +199,7 @@ static void config_defaults(config *c)
     c->max_connections = 1024;
     c->body_limit = 1 << 20;
     c->log_level = LOG_INFO;
+    c->list_cache_ms = 1000;
 }
 
 int config_load(config *c, int argc, char **argv, char *err, size_t errlen)

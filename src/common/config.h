@@ -27,6 +27,7 @@ typedef struct {
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
     int log_level;
+    int list_cache_ms;                /* age limit of cached list answers, 0 = no cache */
     cidr_list trusted_proxies;        /* peers whose X-Forwarded-For is believed */
     int rrd_flush;                    /* seconds (0 = tsdb's default, 300) */
     char rrdcached[CONFIG_PATH_MAX];  /* "" = no rrdcached */
