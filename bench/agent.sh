@@ -286,6 +286,7 @@ report=$work/report.txt
 {
     echo "cairn-agent benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -r)  $(nproc) CPUs  N=$N"
     echo "machine load at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine adds noise to every row alike)"
+    echo "cairn-agent links: $(ldd build/cairn-agent | awk '$1 ~ /^lib/ {printf "%s ", $1}')+ static libcurl $(cat build/curl-min/VERSION 2>/dev/null) (scripts/build-curl.sh)"
     echo
     printf "%-44s %9s %9s %14s\n" "tool" "RSS MB" "PSS MB" "CPU us/coll."
     printf "%-44s %9s %9s %14s\n" "cairn-agent $(cat VERSION) (tcp_states=summary, default)" "$(mb "$cairn_rss")" "$(mb "$cairn_pss")" "$cairn_us"

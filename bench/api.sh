@@ -25,6 +25,10 @@
 #     plain page, django plain page, cairn search, django search;
 #     then (VARIED=1, the default) both lists again with each request asking
 #     for the next of pages 1..200, so neither side serves one hot page;
+#     then the same three cairn cases again against a second cairnd started
+#     with --list-cache 0 on the same data (the list answer cache off), so the
+#     table shows both what a client gets by default (answers reused while no
+#     write happened) and what computing every answer afresh costs;
 #  5. prints req/s, p50, p90, p99, server CPU per request, the background load
 #     of other processes during each run, the cairn/django ratios against the
 #     targets (>= 20x plain, >= 40x search, p99 < 5 ms), cairnd's RSS, and
@@ -84,6 +88,7 @@ fi
 # ---- 2. temp dir, ports, cleanup --------------------------------------------
 TMP=$(mktemp -d /tmp/cairn-api-bench.XXXXXX)
 CAIRN_PID=""
+NC_PID=""
 DJ_PID=""
 stop_pid() { # pid: TERM, wait up to 10 s, then KILL
     local pid=$1 i
@@ -94,6 +99,7 @@ stop_pid() { # pid: TERM, wait up to 10 s, then KILL
 }
 cleanup() {
     stop_pid "$DJ_PID"
+    stop_pid "$NC_PID"
     stop_pid "$CAIRN_PID"
     if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -104,7 +110,10 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 CAIRN_PORT=$(free_port)
 DJ_PORT=$(free_port)
 while [ "$DJ_PORT" = "$CAIRN_PORT" ]; do DJ_PORT=$(free_port); done
+NC_PORT=$(free_port)
+while [ "$NC_PORT" = "$CAIRN_PORT" ] || [ "$NC_PORT" = "$DJ_PORT" ]; do NC_PORT=$(free_port); done
 CAIRN="http://127.0.0.1:$CAIRN_PORT"
+NC="http://127.0.0.1:$NC_PORT"
 DJ="http://127.0.0.1:$DJ_PORT"
 
 wait_http() { # url pid name
@@ -129,6 +138,11 @@ timeout 600 "$PY" "$ROOT/bench/lib/api_seed.py" "$CAIRN" "$ADMIN_PW" "$HOSTS" "$
 TOKEN=$(cat "$TMP/token")
 DB="$TMP/data/cairn.db"
 [ -f "$DB" ] || die "no SQLite file at $DB"
+# The same data served with the list answer cache off (--list-cache 0).
+"$CAIRND" --listen "127.0.0.1:$NC_PORT" --data "$TMP/data" --list-cache 0 >"$TMP/cairnd-nocache.log" 2>&1 &
+NC_PID=$!
+wait_http "$NC/api/v1/health" "$NC_PID" "cairnd --list-cache 0" || { tail -20 "$TMP/cairnd-nocache.log" >&2; exit 1; }
+say "cairnd --list-cache 0 pid $NC_PID on $NC"
 
 QE=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$Q")
 C_PLAIN="$CAIRN/api/v1/hosts?page=$PAGE&per_page=50"
@@ -139,6 +153,18 @@ C_HEALTH="$CAIRN/api/v1/health"
 fetch() { curl -fsS --max-time 30 -H "Authorization: Bearer $TOKEN" "$1" >"$2" || die "GET $1 failed"; }
 fetch "$C_PLAIN" "$TMP/c_plain.json"
 fetch "$C_SEARCH" "$TMP/c_search.json"
+NC_PLAIN="$NC/api/v1/hosts?page=$PAGE&per_page=50"
+NC_SEARCH="$NC/api/v1/hosts?page=$PAGE&per_page=50&q=$QE"
+fetch "$NC_PLAIN" "$TMP/nc_plain.json"
+fetch "$NC_SEARCH" "$TMP/nc_search.json"
+"$PY" - "$TMP" <<'EOF_SAME' || die "cairnd with and without the list cache answer differently"
+import json, sys
+for case in ("plain", "search"):
+    a, b = (json.load(open(f"{sys.argv[1]}/{p}_{case}.json")) for p in ("c", "nc"))
+    a["now"] = b["now"] = 0
+    if a != b:
+        sys.exit(f"{case}: cached and uncached answers differ")
+EOF_SAME
 
 # ---- 4. the Django peer ------------------------------------------------------
 NCOLS=$("$PY" -c 'import json, sqlite3, sys; k = set(json.load(open(sys.argv[2]))["items"][0]); print(len([c for c in sqlite3.connect(sys.argv[1]).execute("PRAGMA table_info(hosts)") if c[1] in k]))' "$DB" "$TMP/c_plain.json")
@@ -310,10 +336,14 @@ if [ "${VARIED:-1}" = 1 ]; then
     run_case cairn_pages "$CAIRN/" "$TMP/cairn_pages.lua" "$CAIRN_PID"
     run_case django_pages "$DJ/" "$TMP/django_pages.lua" $(dj_pids)
 fi
+run_case nocache_plain "$NC_PLAIN" "$TMP/auth.lua" "$NC_PID"
+run_case nocache_search "$NC_SEARCH" "$TMP/auth.lua" "$NC_PID"
+[ "${VARIED:-1}" = 1 ] && run_case nocache_pages "$NC/" "$TMP/cairn_pages.lua" "$NC_PID"
 RSS=$(awk '/^VmRSS/{print $2 " " $3}' "/proc/$CAIRN_PID/status")
 HWM=$(awk '/^VmHWM/{print $2 " " $3}' "/proc/$CAIRN_PID/status")
 DJ_RSS=$(for p in $(dj_pids); do awk '/^VmRSS/{print $2}' "/proc/$p/status"; done | awk '{s += $1} END {print s " kB"}')
 CHECK_LOG=$(grep -c 'msg=request ' "$TMP/cairnd.log" || true)
+NC_RSS=$(awk '/^VmRSS/{print $2 " " $3}' "/proc/$NC_PID/status")
 
 # ---- 7. table ----------------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
@@ -334,10 +364,14 @@ label = {
     "django_search": f"django hosts q={q}, 50/page",
     "cairn_pages": f"cairn  hosts pages 1-{npages} in turn, 50/page",
     "django_pages": f"django hosts pages 1-{npages} in turn, 50/page",
+    "nocache_plain": f"cairn  --list-cache 0: page {page}",
+    "nocache_search": f"cairn  --list-cache 0: q={q}",
+    "nocache_pages": f"cairn  --list-cache 0: pages 1-{npages} in turn",
 }
 bad, warn, busy = [], [], []
 print(f"{'case':<48} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'CPU us/req':>10} {'other load':>10}")
-for k in ("health", "cairn_plain", "django_plain", "cairn_search", "django_search", "cairn_pages", "django_pages"):
+for k in ("health", "cairn_plain", "django_plain", "cairn_search", "django_search", "cairn_pages", "django_pages",
+          "nocache_plain", "nocache_search", "nocache_pages"):
     if k not in rows:
         continue
     r = rows[k]
@@ -370,9 +404,16 @@ print(f"  search     : {rs:6.1f}x req/s  {cpu_ratio('cairn_search', 'django_sear
 if "cairn_pages" in rows and "django_pages" in rows:
     rv = ratio("cairn_pages", "django_pages", "rps")
     print(f"  pages 1-{npages:<3}: {rv:6.1f}x req/s  {cpu_ratio('cairn_pages', 'django_pages'):6.1f}x CPU   (no target: every request a different page)")
-for k in ("cairn_plain", "cairn_search"):
+print("the same with the list answer cache off (--list-cache 0): every answer computed afresh")
+for c, d, what in (("nocache_plain", "django_plain", "plain page "), ("nocache_search", "django_search", "search     "),
+                   ("nocache_pages", "django_pages", f"pages 1-{npages:<3}")):
+    if c in rows and d in rows:
+        print(f"  {what}: {ratio(c, d, 'rps'):6.1f}x req/s  {cpu_ratio(c, d):6.1f}x CPU")
+for k in ("cairn_plain", "cairn_search", "nocache_plain", "nocache_search"):
+    if k not in rows:
+        continue
     p99 = rows[k]["p99_us"] / 1000
-    print(f"p99 {k:<13}: {p99:8.2f} ms  (target < 5 ms at {conns} connections: {ok(p99 < 5)})")
+    print(f"p99 {k:<15}: {p99:8.2f} ms  (target < 5 ms at {conns} connections: {ok(p99 < 5)})")
 print(f"cairn plain page vs ceiling: {rows['cairn_plain']['rps'] / max(rows['health']['rps'], 1e-9) * 100:.1f}% of health req/s")
 # wrk is a closed loop: every connection always has one request out, so mean
 # latency = connections / throughput (Little's law), and p99 < 5 ms needs
@@ -393,11 +434,11 @@ EOF
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet -- src 2>/dev/null || echo ' + uncommitted src changes'); $(nproc) CPUs; $(uname -sr); load before runs: $LOAD_BEFORE"
     echo "$HOSTS hosts on SQLite (one cairn.db shared by both); $CHECK"
     echo "wrk: $WRK_CMD  (warm-up ${WARMUP}s first; cairn/django lists send the bench user's API token)"
-    echo "cairnd: $("$CAIRND" --version) defaults (threads = CPUs, db-pool 8, log-level info), auth per request = token of a non-superuser with assets:view"
+    echo "cairnd: $("$CAIRND" --version) defaults (threads = CPUs, db-pool 8, log-level info, list-cache 1000 ms), auth per request = token of a non-superuser with assets:view; the --list-cache 0 rows: a second cairnd on the same data with the list answer cache off (its token, user and reference-name caches stay on: they are exact, checked against the database's generation counters, and only spare queries)"
     echo "django: $("$PY" -c 'import django; print(django.get_version())'), gunicorn $(/usr/bin/gunicorn --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1) -w 2 sync, no middleware, values() of the $NCOLS host columns cairnd returns, no reference names, no auth"
     echo
     cat "$TMP/table.txt"
-    echo "cairnd RSS after the runs: $RSS (peak $HWM); gunicorn master + 2 workers: $DJ_RSS"
+    echo "cairnd RSS after the runs: $RSS (peak $HWM); --list-cache 0 instance: $NC_RSS; gunicorn master + 2 workers: $DJ_RSS"
     echo "cairnd logged $CHECK_LOG request lines (one per request, log-level info)"
     echo
     echo "CPU us/req = server CPU time (cairnd threads, or gunicorn workers) / requests served."

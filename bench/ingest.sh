@@ -19,8 +19,10 @@
 #     1 disk, 1 NIC, tcp, processes, uptime = 31 numbers cairnd writes to
 #     RRD), one report per request, Authorization: Bearer <host token>;
 #  4. first reports: one per active host, with facts (what an agent sends
-#     when it starts: cairnd merges the facts and creates the host's RRD
-#     files) -- measured as its own row; then `sync`;
+#     when it starts: cairnd merges the facts and queues the samples; a
+#     background thread creates the host's RRD files) -- measured as its own
+#     row; then waits until all 4 x ACTIVE files exist (and says how long
+#     that took) and `sync`s;
 #  5. steady state: metrics reports round robin over the active hosts on
 #     CONNS keep-alive connections (times step 60 s per host, seq +1),
 #     WARMUP s not counted, then DURATION s measured: accepted reports/s
@@ -42,7 +44,10 @@
 #
 # Knobs: HOSTS [10000], MAX_ACTIVE [2000], ACTIVE (overrides the cap),
 # CONNS [16], DURATION [20], WARMUP [5], GZIP [1] (zlib level of the load
-# generator; 0 = identity), THREADS1 [1] (the --threads 1 row), PROFILE
+# generator; 0 = identity), THREADS1 [1] (the --threads 1 row), RRDCACHED [0]
+# (1: one more steady-state row with cairnd --rrdcached and an rrdcached
+# -w 300 -z 60 on a unix socket in the temp dir; its CPU counts as server
+# CPU; needs /usr/bin/rrdcached, Debian package rrdcached), PROFILE
 # [auto|1|0], KEEP=1, CAIRND=path, RESULTS=path. Exit status is non-zero
 # only when the benchmark could not run.
 set -euo pipefail
@@ -55,6 +60,7 @@ DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-5}
 GZIP=${GZIP:-1}
 THREADS1=${THREADS1:-1}
+RRDCACHED=${RRDCACHED:-0}
 PROFILE=${PROFILE:-auto}
 PY=/usr/bin/python3
 RESULTS=${RESULTS:-"$ROOT/bench/results/ingest-latest.txt"}
@@ -102,6 +108,7 @@ stop_pid() {
 cleanup() {
     stop_pid "$DJ_PID"
     stop_pid "$CAIRN_PID"
+    stop_pid "${RRDC_PID:-}"
     if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -182,6 +189,19 @@ say "$ACTIVE of $HOSTS hosts report ($ACTIVE_WHY); RRD files: ~$((PER_HOST * ACT
 # ---- 4. first reports (facts + RRD creation) ---------------------------------------
 run cairn_first "$BASE" /api/v1/agent/report "$ACTIVE" "$CONNS" rounds=1 "$CAIRN_PID" facts=1 base=0
 LOCKED_FIRST=$(grep -c 'database is locked' "$TMP/cairnd.log" || true)
+# cairnd creates a new series' RRD file on a background thread (tsdb_queue.c;
+# the first samples wait in its journal and queue): wait until the 4 files
+# of every active host exist, so the steady state does not also pay for
+# creating them, and report how long that took.
+rrd_files() { find "$TMP/data/rrd" -path "$TMP/data/rrd/archive" -prune -o -name '*.rrd' -print | wc -l; }
+CREATE_T0=$(date +%s.%N)
+for _ in $(seq 1800); do
+    [ "$(rrd_files)" -ge $((ACTIVE * 4)) ] && break
+    sleep 0.5
+done
+CREATE_SECS=$(awk -v a="$CREATE_T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+CREATED=$(rrd_files)
+say "background RRD creation: $CREATED files, $CREATE_SECS s after the last first report was answered"
 say "sync (write the new RRD files out before measuring)"
 sync
 RRD_BYTES=$(du -sb "$TMP/data/rrd" | cut -f1)
@@ -225,6 +245,23 @@ if [ -n "$PERF_DONE" ]; then
     say "$PERF_DONE"
 fi
 
+if [ "$RRDCACHED" = 1 ]; then
+    [ -x /usr/bin/rrdcached ] || die "RRDCACHED=1 needs /usr/bin/rrdcached (apt-get install rrdcached)"
+    stop_pid "$CAIRN_PID"
+    mkdir -p "$TMP/rrdc-journal"
+    /usr/bin/rrdcached -g -l "unix:$TMP/rrdc.sock" -b "$TMP/data/rrd" -B -w 300 -z 60 -j "$TMP/rrdc-journal" \
+        >"$TMP/rrdcached.log" 2>&1 &
+    RRDC_PID=$!
+    for _ in $(seq 100); do [ -S "$TMP/rrdc.sock" ] && break; sleep 0.1; done
+    [ -S "$TMP/rrdc.sock" ] || die "rrdcached did not start: $(tail -5 "$TMP/rrdcached.log")"
+    start_cairnd --rrdcached "unix:$TMP/rrdc.sock"
+    run cairn_rrdc_warmup "$BASE" /api/v1/agent/report "$ACTIVE" "$CONNS" "time=0+$WARMUP" "$CAIRN_PID $RRDC_PID" base="$NEXT_BASE"
+    run cairn_rrdc "$BASE" /api/v1/agent/report "$ACTIVE" "$CONNS" "time=0+$DURATION" "$CAIRN_PID $RRDC_PID" base="$NEXT_BASE"
+    stop_pid "$CAIRN_PID"
+    stop_pid "$RRDC_PID"
+    RRDC_PID=""
+    start_cairnd
+fi
 if [ "$THREADS1" = 1 ]; then
     stop_pid "$CAIRN_PID"
     start_cairnd --threads 1
@@ -393,12 +430,13 @@ label = {
     "cairn_first": "cairnd: first report per host (facts, creates RRD)",
     "cairn": "cairnd: steady state (metrics -> 4 RRD files + SQLite)",
     "cairn_t1": "cairnd --threads 1: steady state (same data)",
+    "cairn_rrdc": "cairnd --rrdcached: steady state (cairnd + rrdcached CPU)",
     "django": "Django view + gunicorn -w 2 (1 SQLite row/report)",
 }
 print(f"{'case':<56} {'reports/s':>9} {'samples/s':>10} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>8} "
       f"{'srv CPU us/rep':>14} {'srv cores':>9} {'client cores':>12} {'other load':>10} {'errors':>6}")
 bad = []
-for k in ("cairn_first", "cairn", "cairn_t1", "django"):
+for k in ("cairn_first", "cairn", "cairn_rrdc", "cairn_t1", "django"):
     if k not in rows:
         continue
     r = rows[k]
@@ -440,6 +478,7 @@ EOF
     echo "django: $("$PY" -c 'import django; print(django.get_version())'), gunicorn $(/usr/bin/gunicorn --version 2>&1 | grep -o '[0-9][0-9.]*' | sed -n 1p) -w 2 sync, no middleware, ORM token lookup + insert, SQLite WAL synchronous=NORMAL; RSS master + workers ${DJ_RSS} kB; $DJ_ROWS rows stored"
     echo
     cat "$TMP/table.txt"
+    echo "first reports' RRD files (created by cairnd in the background): $CREATED of $((ACTIVE * 4)) present $CREATE_SECS s after the last first report was answered"
     [ "$LOCKED_FIRST" = 0 ] || echo "cairnd logged 'database is locked' $LOCKED_FIRST times during the first reports (500 to the agent, which retries)"
     [ -z "$PERF_DONE" ] || echo "$PERF_DONE; analysis and recommendations: bench/results/ingest-profile.txt"
     echo
@@ -448,7 +487,7 @@ EOF
     echo "other load = cores used by other processes meanwhile (a shared machine shows here)."
     echo "commands: ingest_load enroll $BASE TOKEN $HOSTS 8 tokens;"
     echo "          ingest_load report URL PATH tokens $ACTIVE $CONNS rounds=1 facts=1;  ... time=0+$WARMUP; ... time=0+$DURATION (URL = cairnd /api/v1/agent/report, django /report)"
-    echo "command: bash bench/ingest.sh   (HOSTS=$HOSTS MAX_ACTIVE=$MAX_ACTIVE ACTIVE=$ACTIVE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP GZIP=$GZIP THREADS1=$THREADS1)"
+    echo "command: bash bench/ingest.sh   (HOSTS=$HOSTS MAX_ACTIVE=$MAX_ACTIVE ACTIVE=$ACTIVE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP GZIP=$GZIP THREADS1=$THREADS1 RRDCACHED=$RRDCACHED)"
 } >"$RESULTS"
 echo
 cat "$RESULTS"

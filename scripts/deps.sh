@@ -13,6 +13,9 @@ PACKAGES="gcc make pkg-config libc6-dev
   librrd-dev libcurl4-openssl-dev zlib1g-dev libssh-dev libssl-dev libgit2-dev clang libclang-rt-14-dev curl
   openssh-server openssh-client ansible-core sshpass tzdata fonts-wqy-microhei procps passwd
   postgresql postgresql-client nodejs npm chromium"
+# cairn-agent's own libcurl (scripts/build-curl.sh: Debian's curl source,
+# mbed TLS) and its TLS test (a CA made with openssl).
+PACKAGES="$PACKAGES dpkg-dev libmbedtls-dev openssl ca-certificates"
 
 missing=""
 for p in $PACKAGES; do
@@ -33,6 +36,33 @@ if [ -n "$missing" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# cairn-agent's own small libcurl is built from Debian's curl source package
+# (scripts/build-curl.sh runs `apt-get source curl`), which needs deb-src
+# entries: added once for the release's main component when apt has none.
+if [ -z "$(apt-cache showsrc curl 2>/dev/null)" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "deps: apt has no deb-src entries (needed for: apt-get source curl); run as root" >&2
+        exit 1
+    fi
+    # shellcheck source=/dev/null
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    echo "deps: adding deb-src entries for $codename main"
+    cat >/etc/apt/sources.list.d/cairn-deb-src.sources <<EOF
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    apt-get update -qq
 fi
 
 # Front end: npm ci when node_modules is missing or older than the lock file.

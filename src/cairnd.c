@@ -94,7 +94,7 @@ static int open_database(app *a)
     }
     char rrd[CONFIG_PATH_MAX + 8];
     snprintf(rrd, sizeof rrd, "%s/rrd", a->cfg.data_dir);
-    if (tsdb_init(rrd) < 0 || agent_init(a) < 0) {
+    if (tsdb_init(rrd, a->cfg.rrd_flush, a->cfg.rrdcached) < 0 || agent_init(a) < 0) {
         fprintf(stderr, "cairnd: cannot prepare %s or the enrollment token\n", rrd);
         return -1;
     }
@@ -161,11 +161,15 @@ int main(int argc, char **argv)
     log_info("stopping", "signal=%d", sig);
     server_stop(srv, 10000);
     tasks_stop();
-    jobs_stop(10000);
+    bool jobs_busy = jobs_stop(10000) != 0;
     housekeeping_stop();
+    tsdb_close(); /* after the server: no report is being stored any more */
     rc = 0;
+    if (jobs_busy) /* a job thread may still use the pool: leave it to exit */
+        goto out;
 done:
     db_close(a.db);
+out:
     log_info("stopped", NULL);
     return rc;
 }

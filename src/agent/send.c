@@ -1,10 +1,13 @@
 /* send.c -- see send.h. libcurl easy interface, zlib deflate with a gzip
- * header, xorshift64* for the jitter. */
+ * header, xorshift64* for the jitter, and an mbed TLS verify callback for
+ * servers given by IP address. */
 #include "agent/send.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +69,24 @@ out:
     return rc;
 }
 
+/* The system's CA bundle. libcurl is built with Debian's path; on hosts of
+ * other families (RHEL, SUSE, Alpine…) the first bundle that exists of the
+ * usual places is used instead, so a copied binary still verifies. Returns
+ * "" (libcurl's built-in default) when none exists. */
+static const char *default_ca_file(void)
+{
+    static const char *const bundles[] = {
+        "/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Alpine, Arch */
+        "/etc/pki/tls/certs/ca-bundle.crt",   /* RHEL, Fedora, CentOS */
+        "/etc/ssl/ca-bundle.pem",             /* SUSE */
+        "/etc/ssl/cert.pem",                  /* others */
+    };
+    for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++)
+        if (access(bundles[i], R_OK) == 0)
+            return i == 0 ? "" : bundles[i];
+    return "";
+}
+
 int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err, size_t errcap)
 {
     memset(h, 0, sizeof *h);
@@ -85,6 +106,15 @@ int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err,
     h->base[n] = '\0';
     if (ca_file)
         pf_copy(h->ca_file, sizeof h->ca_file, ca_file);
+    else
+        pf_copy(h->ca_file, sizeof h->ca_file, default_ca_file());
+    char host[256], port[16];
+    if (ag_url_host_port(h->base, host, sizeof host, port, sizeof port) == 0) {
+        if (inet_pton(AF_INET, host, h->ip) == 1)
+            h->ip_len = 4;
+        else if (inet_pton(AF_INET6, host, h->ip) == 1)
+            h->ip_len = 16;
+    }
     h->curl = curl_easy_init();
     if (!h->curl) {
         snprintf(err, errcap, "curl_easy_init failed");
@@ -109,6 +139,38 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     r->len += take;
     r->body[r->len] = '\0';
     return n; /* the rest is dropped, not an error */
+}
+
+/* mbed TLS 2.28 checks the peer's name against dNSName entries and the CN
+ * only, so a server reached by IP address fails with CN_MISMATCH even when
+ * its certificate names that address. Called for each certificate of the
+ * verified chain: on the server's own (depth 0), clear CN_MISMATCH when an
+ * iPAddress entry of its subjectAltName equals the address of the URL
+ * (RFC 6125: an IP is matched against iPAddress entries only). Every other
+ * flag (untrusted, expired…) is left alone, so the handshake still fails on
+ * them. Always returns 0 (flags carry the verdict). */
+static int verify_ip_san(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const ag_http *h = arg;
+    if (depth != 0 || !h->ip_len || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
+        return 0;
+    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s && s->buf.p; s = s->next) {
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) &&
+            s->buf.len == h->ip_len && memcmp(s->buf.p, h->ip, h->ip_len) == 0) {
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: curl hands over its mbedtls_ssl_config before
+ * the handshake; install verify_ip_san on it. */
+static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *arg)
+{
+    (void)c;
+    mbedtls_ssl_conf_verify(ssl_ctx, verify_ip_san, arg);
+    return CURLE_OK;
 }
 
 int ag_gzip(const void *in, size_t n, unsigned char **out, size_t *outlen)
@@ -186,6 +248,10 @@ long ag_http_post(ag_http *h, const char *path, const char *bearer, const char *
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_file[0])
         curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+    if (h->ip_len) {
+        curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+        curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h);
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
@@ -228,7 +294,7 @@ double ag_backoff(int failures, uint64_t *rng)
 {
     if (failures < 1)
         failures = 1;
-    double d = failures > 20 ? 300.0 : ldexp(1.0, failures - 1);
+    double d = failures > 20 ? 300.0 : (double)(1UL << (failures - 1));
     if (d > 300.0)
         d = 300.0;
     double u = (double)(xorshift(rng) >> 11) / 9007199254740992.0; /* [0, 1) */

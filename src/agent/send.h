@@ -5,6 +5,11 @@
  * always on (a private CA is given with ca_file); only http and https are
  * allowed, redirects are not followed (a redirect would carry the host
  * token elsewhere), and every transfer has connect and total timeouts.
+ *
+ * The agent links its own libcurl with mbed TLS 2.28 (see
+ * scripts/build-curl.sh), whose host check knows only DNS names and the CN:
+ * for a server given by IP address, send.c also accepts a certificate whose
+ * subjectAltName lists that address (iPAddress), as OpenSSL would.
  */
 #ifndef CAIRN_AGENT_SEND_H
 #define CAIRN_AGENT_SEND_H
@@ -18,6 +23,8 @@ typedef struct {
     char base[512]; /* server URL without a trailing '/' */
     char ca_file[512];
     long timeout_s;
+    unsigned char ip[16]; /* the server's address when the URL names one */
+    size_t ip_len;        /* 4 or 16, or 0 for a host name */
 } ag_http;
 
 typedef struct {
@@ -35,6 +42,8 @@ int ag_http_global_init(void);
 void ag_http_global_cleanup(void);
 
 /* Prepare a client for server ("https://cairn.example.com[:port][/prefix]").
+ * ca_file (copied) is the PEM bundle to trust, or NULL for the system's
+ * (Debian's path, else the first of the usual places that exists).
  * Returns 0, or -1 with a reason in err (bad URL scheme, no memory). */
 int ag_http_init(ag_http *h, const char *server, const char *ca_file, char *err, size_t errcap);
 

@@ -2,8 +2,9 @@
  *
  * Export: UTF-8 with a byte-order mark (so Excel opens Chinese text), a
  * header row of labels in English or Chinese, references written as the
- * referenced row's name (IDC "北京一号", groups "web; db"), secrets never
- * written. Cells that a spreadsheet would run as formulas (starting with =,
+ * referenced row's name (IDC "北京一号", groups "web; db"), asset types
+ * and statuses as their code, or their Chinese name in a Chinese export
+ * ("虚拟机"), secrets never written. Cells that a spreadsheet would run as formulas (starting with =,
  * +, -, @, tab or CR) are prefixed with a quote, and so is a cell that
  * already starts with quotes before such a character; import removes one
  * quote again, so every value comes back as it was.
@@ -105,6 +106,40 @@ static void cell_text(const res_field *f, const json_t *row, sbuf *cell)
     } else if (json_is_boolean(v)) {
         sbuf_puts(cell, json_is_true(v) ? "true" : "false");
     }
+}
+
+int res_csv_code_names(db_conn *c, const resource *res, json_t *rows, const char *lang)
+{
+    if (strcmp(lang, "zh") != 0 || json_array_size(rows) == 0)
+        return DB_OK;
+    for (const res_field *f = res->fields; f->name; f++) {
+        const resource *other = f->type == FT_CODE ? resource_find(f->ref) : NULL;
+        db_cols names = {0};
+        char sql[160];
+        size_t i;
+        json_t *row;
+        int rc;
+        if (!other)
+            continue;
+        snprintf(sql, sizeof sql, "SELECT code, name_zh FROM %s", other->table); /* a short code list */
+        rc = db_query_cols(c, sql, DB_NOARGS, &names);
+        json_array_foreach(rows, i, row) {
+            const char *code = json_string_value(json_object_get(row, f->name));
+            for (int k = 0; code && rc == DB_OK && k < names.nrows; k++) {
+                const db_cell *ck = db_cols_cell(&names, k, 0), *nk = db_cols_cell(&names, k, 1);
+                if (ck->type != DBC_TEXT || nk->type != DBC_TEXT || nk->len == 0 || strcmp(ck->v.s, code) != 0)
+                    continue;
+                json_t *label = db_cell_json(nk);
+                if (!label || json_object_set_new(row, f->name, label) != 0)
+                    rc = DB_ERR;
+                break;
+            }
+        }
+        db_cols_free(&names);
+        if (rc != DB_OK)
+            return rc;
+    }
+    return DB_OK;
 }
 
 void res_csv_write(const resource *res, const json_t *rows, const char *lang, sbuf *out)

@@ -4,11 +4,15 @@
  *                into a bound SQL value; checking references
  *   res_row.c    reading rows: the SELECT list, secrets as "<name>_set",
  *                sets (group_ids…) and display names of references, for
- *                JSON rows and for columnar pages written straight to JSON
- *                text; the caller's host-group scope
+ *                JSON rows and for columnar pages; the caller's host-group
+ *                scope
+ *   res_page.c   a columnar page written straight to JSON text
+ *   res_names.c  display names of small tables, kept per CMDB generation
+ *   res_walk.c   a search page read in the sort index's order (SQLite)
  *   res_write.c  create, update, delete, bulk delete, the search text
  *   res_list.c   list with search, filters, sort, pages; CSV export; schema
  *   res_csv.c    CSV reading and writing; import
+ *   res_cache.c  list answers remembered while no write has happened
  *
  * Functions taking a request use it only for the caller's scope; r may be
  * NULL (no scope: every row).
@@ -16,6 +20,7 @@
 #ifndef CAIRN_RES_INTERNAL_H
 #define CAIRN_RES_INTERNAL_H
 
+#include "api/listq.h"
 #include "cmdb/resource.h"
 #include "common/jsonw.h"
 #include "common/sbuf.h"
@@ -78,7 +83,11 @@ int res_expand_rows(const http_req *r, db_conn *c, const resource *res, json_t *
 typedef struct {
     const res_field *f;
     int col;       /* FT_REF: the page's column holding the reference; sets: -1 */
-    db_cols found; /* FT_REF: (id, d) ordered by id; sets: (owner, id, d) in any order */
+    db_cols found; /* FT_REF: (id, d) ordered by id; sets: (owner, id, d) in any order,
+                      or (owner, id) when names is set */
+    const db_cols *names; /* when set: the display names of every row of f->ref
+                             (res_names.c), used instead of the d of found */
+    void *names_hold;     /* the reference on names, for res_names_release() */
     int *head;     /* sets: the first link (row of found) of each page row, -1: none */
     int *next;     /* sets: the next link of the same page row by id, -1: none */
 } res_expansion;
@@ -86,6 +95,8 @@ typedef struct {
 typedef struct {
     const resource *res;
     db_cols rows;          /* the page: id, the columns, the <secret>_set flags */
+    int *order;            /* when not NULL: the rows to write, in this order (res_walk.c) */
+    int norder;
     int id_col;
     unsigned char *kind;   /* per column: how it is written */
     res_expansion exp[RES_MAX_EXPAND];
@@ -99,8 +110,18 @@ typedef struct {
  * in every case. */
 int res_page_expand(const http_req *r, db_conn *c, const resource *res, db_cols *rows, res_page *p);
 
-/* Write the page's rows as a JSON array of objects. Errors (out of memory)
- * leave w failed. */
+/* How a page column is written (res_page.kind). */
+enum { K_PLAIN, K_BOOL, K_TAGS };
+
+/* The display name found by expansion e (FT_REF) for reference value v (a
+ * cell of the page), or NULL. Only positive integers are looked up. */
+const db_cell *res_exp_ref_find(const res_expansion *e, const db_cell *v);
+
+/* The display name of link l (a row of e->found) of set expansion e. */
+const db_cell *res_exp_set_name(const res_expansion *e, int l);
+
+/* Write the page's rows as a JSON array of objects (res_page.c). Errors
+ * (out of memory) leave w failed. */
 void res_page_write(const res_page *p, jsonw *w);
 
 /* Free what p holds; safe on a zeroed or already freed page. */
@@ -162,8 +183,63 @@ bool res_search_sql(const resource *res, const char *kind, const char *q, char *
  * malloc'd, NULL when out of memory. */
 char *res_fts_phrase(const char *q);
 
+/* For a CSV export in lang "zh": replace the codes of FT_CODE fields
+ * (asset_type "vm") in rows by their Chinese names ("虚拟机"), which import
+ * reads back as well as codes. Other languages keep the codes. Codes
+ * without a row are left as they are. Returns a DB_* code. */
+int res_csv_code_names(db_conn *c, const resource *res, json_t *rows, const char *lang);
+
 /* Write the CSV export of rows (already expanded) for res to out. lang is
  * "en" or "zh" for the header row. */
 void res_csv_write(const resource *res, const json_t *rows, const char *lang, sbuf *out);
+
+/* ---- a search page in the sort index's order (res_walk.c, SQLite) -------- */
+
+/* The rowids of the rows of res matching FTS phrase `phrase`, into *hits
+ * (freed by the caller with db_cols_free, also after an error): their
+ * number is the search's total. Returns a DB_* code. */
+int res_walk_hits(db_conn *c, const resource *res, const char *phrase, db_cols *hits);
+
+/* The page (offset, limit) of the rows in hits, ordered by `order` (an
+ * ORDER BY from the description, led by an indexed column and ending with
+ * the id), read by walking the sort index: the rows of the page into *rows
+ * (`select` is the SELECT … FROM of the list), and into *row_order
+ * (malloc'd, *n_order entries) which row of *rows comes at each place.
+ * rows_est estimates the table's rows (max(id)). Returns a DB_* code; the
+ * caller frees *rows and *row_order in every case. */
+int res_walk_page(db_conn *c, const resource *res, const char *select, const char *order, const db_cols *hits,
+                  int64_t rows_est, int64_t offset, int64_t limit, db_cols *rows, int **row_order, int *n_order);
+
+/* ---- display names of small tables (res_names.c) ------------------------- */
+
+/* The (id, d) names of every row of res, ordered by id, as of "cmdb"
+ * generation gen, shared: NULL when res has too many rows to keep, on a
+ * database error or when out of memory (the caller then reads the names it
+ * needs itself). On success *hold is a reference the caller drops with
+ * res_names_release() when done reading; the list stays valid till then. */
+const db_cols *res_names_get(db_conn *c, const resource *res, int64_t gen, void **hold);
+
+/* Drop a reference from res_names_get(); NULL is allowed. */
+void res_names_release(void *hold);
+
+/* ---- the list answer cache (res_cache.c) --------------------------------- */
+
+/* Write to out the cache key of list query q of res for r's caller: the
+ * resource, q's conditions, order, bound values and page, and the caller's
+ * host-group scope. Errors (out of memory) leave out failed. */
+void res_cache_key(const http_req *r, const resource *res, const listq *q, sbuf *out);
+
+/* The configured age limit of cached answers in ms (0: cache off). */
+int64_t res_cache_age_ms(const http_req *r);
+
+/* The answer cached under key while the "cmdb" generation is gen and it is
+ * younger than max_age_ms, with the current "now": malloc'd (the caller
+ * frees it), its length in *len. NULL on a miss or when out of memory. */
+char *res_cache_get(const sbuf *key, int64_t gen, int64_t max_age_ms, size_t *len);
+
+/* Keep answer body (len bytes, a list answer ending in "now":N}) under key,
+ * computed after generation gen was read. Copied; nothing kept when out of
+ * memory or past the cache's byte budget. */
+void res_cache_put(const sbuf *key, int64_t gen, const char *body, size_t len);
 
 #endif

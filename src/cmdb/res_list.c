@@ -16,7 +16,8 @@
  * after a field that cannot be filtered on is refused rather than ignored.
  *
  * Order: sort=field or -field, empty values last either way, then by id, so
- * that pages never repeat or skip rows with equal keys.
+ * that pages never repeat or skip rows with equal keys. A reference field
+ * sorts by the referenced row's display name (ref_order).
  *
  * Every value is bound, lists included: ?ids= and the caller's host groups
  * are one DB_INTS parameter each, and the page's LIMIT and OFFSET are
@@ -28,22 +29,23 @@
  * the columnar page (res_page_write), one connection for all its queries:
  *   - the count is the cheapest form that gives the same number: no
  *     condition, a plain count of the table (SQLite counts a b-tree without
- *     reading rows); only an FTS search, a count of the FTS index alone (it
- *     holds exactly the table's rows: triggers keep it in step); else the
- *     table with the conditions -- never a count over a sub-select of every
- *     column;
- *   - a search with many hits (SQLite) is written "+id IN (…)": the unary +
- *     keeps SQLite from driving the query by the hit list, so it walks the
- *     ORDER BY index and probes the hit list, instead of fetching every hit
- *     and sorting whole rows to keep 50 (see walk_search for when);
+ *     reading rows); only an FTS search, the number of its hits in the FTS
+ *     index alone (it holds exactly the table's rows: triggers keep it in
+ *     step); else the table with the conditions -- never a count over a
+ *     sub-select of every column;
+ *   - a search with many hits (SQLite) walks the ORDER BY index with the
+ *     hits in a bitmap (res_walk.c) instead of fetching every hit and
+ *     sorting whole rows to keep 50 (see walk_search for when);
  *   - CSV exports read JSON rows (res_expand_rows) and need no count.
  */
 #include "cmdb/res_internal.h"
 
+#include "api/cache_gen.h"
 #include "api/listq.h"
 #include "app.h"
 #include "common/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +67,12 @@ char *res_fts_phrase(const char *q)
     return p;
 }
 
-/* ?ids=: at most this many characters as a list "id IN (1,2,…)" (the limit
- * the API has always applied), hence at most RES_MAX_IDS ids. */
-#define RES_IDS_TEXT 4096
-#define RES_MAX_IDS (RES_IDS_TEXT / 2)
+/* ?ids=: at most this many ids -- the largest page (per_page=200), which is
+ * what the console selects from; docs/API.md says so. */
+#define RES_MAX_IDS 200
 
-/* The FTS plan (SQLite): walk the ORDER BY index instead of fetching every
- * hit when a search -- the only condition -- has at least WALK_MIN_HITS
+/* The FTS plan (SQLite): walk the ORDER BY index (res_walk.c) instead of
+ * fetching every hit when a search -- the only condition -- has at least WALK_MIN_HITS
  * hits and they are at least 1/WALK_SHARE of the rows, and the sort column
  * leads an index (or is id). Walking costs up to one pass over that index,
  * less when hits are spread through the sort order; fetching costs a row
@@ -98,7 +99,6 @@ typedef struct {
     size_t nids;
     int64_t *groups;     /* the caller's group ids when scoped, owned */
     size_t ngroups;
-    size_t fts_at;       /* FTS search: offset of its "id IN (…)" in q.where */
     size_t search_end;   /* offset in q.where just after the search condition */
 } res_query;
 
@@ -124,7 +124,6 @@ static bool add_search(http_req *r, http_resp *w, const resource *res, res_query
             resp_internal(w, "out of memory");
             return false;
         }
-        rq->fts_at = rq->q.where.len + 5; /* after " AND " */
         listq_where(&rq->q, clause, DB_TEXT(rq->fts));
     } else {
         listq_where(&rq->q, clause, DB_TEXT(rq->q.pattern));
@@ -144,7 +143,6 @@ static bool add_ids(http_req *r, http_resp *w, res_query *rq)
     char clause[128];
     if (!ids || !*ids)
         return true;
-    size_t o = strlen("id IN ("); /* the length of the list as text, for the limit */
     rq->ids = malloc(RES_MAX_IDS * sizeof *rq->ids);
     if (!rq->ids) {
         resp_internal(w, "out of memory");
@@ -153,11 +151,11 @@ static bool add_ids(http_req *r, http_resp *w, res_query *rq)
     for (const char *p = ids; *p;) {
         char *end;
         long long v = strtoll(p, &end, 10);
-        if (end == p || v <= 0 || (*end && *end != ',') || o + 24 >= RES_IDS_TEXT || rq->nids >= RES_MAX_IDS) {
-            resp_error(w, 400, "bad_request", "ids", "ids must be up to 200 positive integers separated by commas");
+        if (end == p || v <= 0 || (*end && *end != ',') || rq->nids >= RES_MAX_IDS) {
+            resp_error(w, 400, "bad_request", "ids", "ids must be up to %d positive integers separated by commas",
+                       RES_MAX_IDS);
             return false;
         }
-        o += (size_t)snprintf(NULL, 0, "%s%lld", rq->nids ? "," : "", v);
         rq->ids[rq->nids++] = (int64_t)v;
         p = *end ? end + 1 : end;
     }
@@ -222,6 +220,32 @@ static void stable_order(listq *q)
         snprintf(q->order, sizeof q->order, "%.80s NULLS LAST, id %s", first, desc);
 }
 
+/* sort=<reference field> (idc_id, owner_id…) orders by the display name of
+ * the row referred to -- what the console shows in that column -- not by
+ * its id; rows without a reference, or whose name is empty, last either
+ * way, then by id. Names come from the description, never the request.
+ * False when the order does not fit q->order (never with these names). */
+static bool ref_order(const resource *res, listq *q)
+{
+    char name[64];
+    size_t len = strcspn(q->order, " ");
+    const res_field *f;
+    const resource *other;
+    int n;
+
+    if (len == 0 || len >= sizeof name)
+        return true;
+    memcpy(name, q->order, len);
+    name[len] = '\0';
+    f = resource_field(res, name);
+    if (!f || f->type != FT_REF || !(other = resource_find(f->ref)))
+        return true;
+    const char *dir = strstr(q->order, " DESC") ? "DESC" : "ASC";
+    n = snprintf(q->order, sizeof q->order, "(SELECT NULLIF(o.%s, '') FROM %s o WHERE o.id = %s.%s) %s NULLS LAST, id %s",
+                 other->display, other->table, res->table, f->name, dir, dir);
+    return n > 0 && (size_t)n < sizeof q->order;
+}
+
 /* Parse everything; false after answering 400. */
 static bool res_query_parse(http_req *r, http_resp *w, const resource *res, res_query *rq)
 {
@@ -234,6 +258,10 @@ static bool res_query_parse(http_req *r, http_resp *w, const resource *res, res_
     if (!listq_parse(r, w, rq->fields, res->default_sort, &rq->q))
         return false;
     stable_order(&rq->q);
+    if (!ref_order(res, &rq->q)) {
+        resp_internal(w, "sort clause");
+        return false;
+    }
     if (!add_search(r, w, res, rq) || !add_ids(r, w, rq) || !add_filters(r, w, res, rq))
         return false;
     if (res_scoped(r, res)) {
@@ -265,11 +293,17 @@ static void res_query_free(res_query *rq)
     free(rq->ids);
 }
 
+/* "zh" for ?lang=zh, zh-CN…, else "en". */
+static const char *csv_lang(const http_req *r)
+{
+    const char *lang = req_query(r, "lang");
+    return lang && strncmp(lang, "zh", 2) == 0 ? "zh" : "en";
+}
+
 static void send_csv(http_req *r, http_resp *w, const resource *res, const json_t *rows)
 {
     sbuf out = SBUF_INIT;
-    const char *lang = req_query(r, "lang");
-    res_csv_write(res, rows, lang && strncmp(lang, "zh", 2) == 0 ? "zh" : "en", &out);
+    res_csv_write(res, rows, csv_lang(r), &out);
     if (sbuf_failed(&out)) {
         sbuf_free(&out);
         resp_internal(w, "out of memory");
@@ -299,12 +333,32 @@ static void count_sql(const resource *res, const res_query *rq, sbuf *out)
         sbuf_printf(out, "SELECT count(*) FROM %s WHERE 1=1%s", res->table, sbuf_str(&rq->q.where));
 }
 
+/* Answers of sort_indexed(), per resource and field: 0 not known yet, 1
+ * yes, 2 no. The schema does not change while cairnd runs (migrations run at
+ * start), so each is looked up once. */
+static unsigned char indexed_memo[32][RES_MAX_FIELDS];
+static pthread_mutex_t indexed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The memo slot of field `col` of res, or NULL. */
+static unsigned char *indexed_slot(const resource *res, const char *col)
+{
+    int ri = 0, fi = 0;
+    const resource *const *rp = cmdb_resources;
+    for (; *rp && *rp != res; rp++)
+        ri++;
+    const res_field *f = res->fields;
+    for (; f->name && strcmp(f->name, col) != 0; f++)
+        fi++;
+    return *rp && f->name && ri < 32 && fi < RES_MAX_FIELDS ? &indexed_memo[ri][fi] : NULL;
+}
+
 /* SQLite: whether the first sort column of q is id or leads an index of
  * res's table (a bound look-up in the schema, no text from the request). */
 static bool sort_indexed(db_conn *c, const resource *res, const listq *q)
 {
     char col[64];
     int64_t n = 0;
+    unsigned char *memo, known;
     size_t len = strcspn(q->order, " ,");
     if (len == 0 || len >= sizeof col)
         return false;
@@ -312,45 +366,93 @@ static bool sort_indexed(db_conn *c, const resource *res, const listq *q)
     col[len] = '\0';
     if (strcmp(col, "id") == 0)
         return true;
-    return db_query_int(c,
-                        "SELECT count(*) FROM pragma_index_list($1) AS l, pragma_index_info(l.name) AS i "
-                        "WHERE i.seqno = 0 AND i.name = $2",
-                        DB_ARGS(DB_TEXT(res->table), DB_TEXT(col)), &n) == DB_OK &&
-           n > 0;
+    memo = indexed_slot(res, col);
+    pthread_mutex_lock(&indexed_lock);
+    known = memo ? *memo : 0;
+    pthread_mutex_unlock(&indexed_lock);
+    if (known)
+        return known == 1;
+    if (db_query_int(c,
+                     "SELECT count(*) FROM pragma_index_list($1) AS l, pragma_index_info(l.name) AS i "
+                     "WHERE i.seqno = 0 AND i.name = $2",
+                     DB_ARGS(DB_TEXT(res->table), DB_TEXT(col)), &n) != DB_OK)
+        return false; /* not remembered: asked again next time */
+    pthread_mutex_lock(&indexed_lock);
+    if (memo)
+        *memo = n > 0 ? 1 : 2;
+    pthread_mutex_unlock(&indexed_lock);
+    return n > 0;
 }
 
 /* Whether a search with `hits` hits should walk the sort index (see
- * WALK_SHARE). The row count is estimated by max(id) -- an index look-up,
- * never below the count -- and both extra queries run only for searches
- * with many hits. */
-static bool walk_search(db_conn *c, const resource *res, const res_query *rq, int64_t hits)
+ * WALK_SHARE; res_walk.c). The row count is estimated by max(id) -- an
+ * index look-up, never below the count -- into *rows; both extra queries
+ * run only for searches with many hits. */
+static bool walk_search(db_conn *c, const resource *res, const res_query *rq, int64_t hits, int64_t *rows)
 {
     char sql[128];
-    int64_t rows = 0;
+    *rows = 0;
     if (!rq->fts || !search_only(rq) || rq->q.all || hits < WALK_MIN_HITS)
         return false;
     snprintf(sql, sizeof sql, "SELECT max(id) FROM %s", res->table);
-    if (db_query_int(c, sql, DB_NOARGS, &rows) != DB_OK || hits * WALK_SHARE < rows)
+    if (db_query_int(c, sql, DB_NOARGS, rows) != DB_OK || hits * WALK_SHARE < *rows)
         return false;
     return sort_indexed(c, res, &rq->q);
 }
 
-/* The page query: select, q's conditions (the FTS one written "+id IN"
- * when walk), order and page, with its parameters -- q's, then the page's --
- * in params (LISTQ_MAX_PARAMS + 2); their number is listq_next_param() + 1. */
-static void page_sql(const char *select, const res_query *rq, bool walk, sbuf *out, db_val *params)
+/* The page query: select, q's conditions, order and page, with its
+ * parameters -- q's, then the page's -- in params (LISTQ_MAX_PARAMS + 2);
+ * their number is listq_next_param() + 1. */
+static void page_sql(const char *select, const res_query *rq, sbuf *out, db_val *params)
 {
-    const char *where = sbuf_str(&rq->q.where);
     sbuf_printf(out, "%s WHERE 1=1", select);
-    if (walk) {
-        sbuf_append(out, where, rq->fts_at);
-        sbuf_putc(out, '+');
-        sbuf_puts(out, where + rq->fts_at);
-    } else {
-        sbuf_puts(out, where);
-    }
+    sbuf_puts(out, sbuf_str(&rq->q.where));
     memcpy(params, rq->q.params, (size_t)rq->q.nparams * sizeof *params);
     listq_page_sql(&rq->q, out, params + rq->q.nparams);
+}
+
+/* Count the rows of rq into *total and read its page into page (expanded,
+ * see res_page_expand), with connection c: an FTS search alone reads its
+ * hits once -- their number is the total -- and, when it has many, walks
+ * the sort index (res_walk.c); anything else is counted (count_sql) and
+ * read by one query. Returns a DB_* code; page is freed by the caller. */
+static int read_page(http_req *r, db_conn *c, const resource *res, const res_query *rq, const char *select,
+                     int64_t *total, res_page *page)
+{
+    const bool fts_only = rq->fts && search_only(rq);
+    sbuf count = SBUF_INIT, sql = SBUF_INIT;
+    db_val params[LISTQ_MAX_PARAMS + 2];
+    db_cols rows = {0}, hits = {0};
+    int *order = NULL, norder = 0, rc;
+    int64_t est = 0;
+
+    if (fts_only) {
+        rc = res_walk_hits(c, res, rq->fts, &hits);
+        *total = hits.nrows;
+    } else {
+        count_sql(res, rq, &count);
+        rc = sbuf_failed(&count) ? DB_ERR : db_query_int(c, sbuf_str(&count), rq->q.params, rq->q.nparams, total);
+    }
+    if (rc == DB_OK && fts_only && walk_search(c, res, rq, *total, &est)) {
+        rc = res_walk_page(c, res, select, rq->q.order, &hits, est, (rq->q.page - 1) * rq->q.per_page,
+                           rq->q.per_page, &rows, &order, &norder);
+    } else if (rc == DB_OK) {
+        page_sql(select, rq, &sql, params);
+        rc = sbuf_failed(&sql) ? DB_ERR : db_query_cols(c, sbuf_str(&sql), params, rq->q.nparams + 2, &rows);
+    }
+    if (rc == DB_OK)
+        rc = res_page_expand(r, c, res, &rows, page);
+    if (rc == DB_OK && order) {
+        page->order = order;
+        page->norder = norder;
+        order = NULL;
+    }
+    free(order);
+    db_cols_free(&rows);
+    db_cols_free(&hits);
+    sbuf_free(&count);
+    sbuf_free(&sql);
+    return rc;
 }
 
 /* Answer with the JSON text body (taken). */
@@ -363,36 +465,49 @@ static void answer_json(http_resp *w, char *body, size_t len)
     w->content_type = "application/json; charset=utf-8";
 }
 
-/* GET /api/v1/<res>: the page as JSON, written from columns. */
+/* The list cache (res_cache.c): the key of rq into key, the "cmdb"
+ * generation -- read by auth, or here -- into *gen, and true after
+ * answering from the cache. */
+static bool cached_answer(http_req *r, http_resp *w, const resource *res, const res_query *rq, sbuf *key,
+                          int64_t *gen)
+{
+    size_t len = 0;
+    char *body;
+
+    *gen = r->auth.cmdb_gen;
+    if (*gen <= 0) {
+        cache_gens g;
+        db_conn *c = db_acquire(r->app->db);
+        if (cache_gen_read(c, &g) == DB_OK)
+            *gen = g.cmdb;
+        db_release(c);
+        r->auth.cmdb_gen = *gen; /* for the names of the page (res_names.c) */
+    }
+    res_cache_key(r, res, &rq->q, key);
+    body = sbuf_failed(key) ? NULL : res_cache_get(key, *gen, res_cache_age_ms(r), &len);
+    if (!body)
+        return false;
+    answer_json(w, body, len);
+    return true;
+}
+
+/* GET /api/v1/<res>: the page as JSON, written from columns (or the same
+ * answer from the list cache). */
 static void list_json(http_req *r, http_resp *w, const resource *res, res_query *rq, const char *select)
 {
-    sbuf count = SBUF_INIT, sql = SBUF_INIT;
-    db_val params[LISTQ_MAX_PARAMS + 2];
-    db_cols rows = {0};
+    const bool cache = res_cache_age_ms(r) > 0;
+    sbuf key = SBUF_INIT;
+    int64_t gen = 0, total = 0;
     res_page page = {0};
     jsonw out;
-    int64_t total = 0;
     db_conn *c = NULL;
     char *body;
     size_t len;
-    count_sql(res, rq, &count);
-    if (sbuf_failed(&count)) {
-        resp_internal(w, "out of memory");
+    if (cache && cached_answer(r, w, res, rq, &key, &gen))
         goto done;
-    }
     c = db_acquire(r->app->db);
-    if (db_query_int(c, sbuf_str(&count), rq->q.params, rq->q.nparams, &total) != DB_OK) {
-        resp_internal(w, db_errmsg(c));
-        goto done;
-    }
-    page_sql(select, rq, walk_search(c, res, rq, total), &sql, params);
-    if (sbuf_failed(&sql)) {
-        resp_internal(w, "out of memory");
-        goto done;
-    }
-    if (db_query_cols(c, sbuf_str(&sql), params, rq->q.nparams + 2, &rows) != DB_OK ||
-        res_page_expand(r, c, res, &rows, &page) != DB_OK) {
-        resp_internal(w, db_errmsg(c)[0] ? db_errmsg(c) : "expand rows");
+    if (read_page(r, c, res, rq, select, &total, &page) != DB_OK) {
+        resp_internal(w, db_errmsg(c)[0] ? db_errmsg(c) : "list page");
         goto done;
     }
     db_release(c);
@@ -408,17 +523,18 @@ static void list_json(http_req *r, http_resp *w, const resource *res, res_query 
     jsonw_int(&out, util_now());
     jsonw_object_end(&out);
     body = jsonw_finish(&out, &len);
-    if (!body)
+    if (!body) {
         resp_internal(w, "out of memory");
-    else
-        answer_json(w, body, len);
+        goto done;
+    }
+    if (cache)
+        res_cache_put(&key, gen, body, len);
+    answer_json(w, body, len);
 done:
     if (c)
         db_release(c);
     res_page_free(&page);
-    db_cols_free(&rows);
-    sbuf_free(&count);
-    sbuf_free(&sql);
+    sbuf_free(&key);
 }
 
 /* GET /api/v1/<res>?format=csv: every selected row (up to LISTQ_MAX_ALL). */
@@ -429,7 +545,7 @@ static void list_csv(http_req *r, http_resp *w, const resource *res, res_query *
     json_t *rows = NULL;
     db_conn *c = NULL;
     int rc;
-    page_sql(select, rq, false, &sql, params);
+    page_sql(select, rq, &sql, params);
     if (sbuf_failed(&sql)) {
         resp_internal(w, "out of memory");
         goto done;
@@ -438,6 +554,8 @@ static void list_csv(http_req *r, http_resp *w, const resource *res, res_query *
     rc = db_query(c, sbuf_str(&sql), params, rq->q.nparams + 2, &rows);
     if (rc == DB_OK)
         rc = res_expand_rows(r, c, res, rows);
+    if (rc == DB_OK)
+        rc = res_csv_code_names(c, res, rows, csv_lang(r));
     if (rc != DB_OK) {
         resp_internal(w, db_errmsg(c)[0] ? db_errmsg(c) : "expand rows");
         goto done;

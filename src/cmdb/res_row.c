@@ -13,24 +13,26 @@
  * list parameter (DB_INTS), so each keeps one SQL text whatever the page
  * and stays in SQLite's statement cache. Their results stay columnar
  * (res_expansion): references are found by binary search in a result
- * ordered by id, the links of a set are chained per page row. Two users:
+ * ordered by id, the links of a set are chained per page row. For a list
+ * page, the names of small tables (IDCs, owners, groups…) come from the
+ * names kept per CMDB generation (res_names.c) instead of a query -- when
+ * they hold every id the page needs. Two users:
  *   - res_expand_rows() adds them to JSON rows (single reads, CSV, writes);
- *   - res_page_*() write a columnar page straight to JSON text (lists).
+ *   - res_page_expand() for a columnar page, which res_page.c writes
+ *     straight to JSON text (lists).
  * Both give the same JSON: a row's keys are its columns in SELECT order,
  * then -- field by field -- each set's ids, with "_display" placed where the
  * first display name (a reference found, or any set) created it.
  */
 #include "cmdb/res_internal.h"
 
+#include "api/cache_gen.h"
 #include "app.h"
 #include "http/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* How a page column is written (res_page.kind). */
-enum { K_PLAIN, K_BOOL, K_TAGS };
 
 void res_select_list(const resource *res, sbuf *out, const char *prefix)
 {
@@ -212,12 +214,40 @@ static void exp_free(res_expansion *e)
     db_cols_free(&e->found);
     free(e->head);
     free(e->next);
+    res_names_release(e->names_hold);
     e->head = e->next = NULL;
+    e->names = NULL;
+    e->names_hold = NULL;
+}
+
+/* Use the kept names of `other` (res_names.c) when every id in ids[0..n)
+ * -- read from col of `from` when from is not NULL -- is among them; else
+ * leave e->names unset (the caller reads the names itself: a row created
+ * since they were kept). */
+static void exp_use_names(db_conn *c, const resource *other, int64_t gen, const int64_t *ids, size_t n,
+                          const db_cols *from, int col, res_expansion *e)
+{
+    const db_cols *names = res_names_get(c, other, gen, &e->names_hold);
+    size_t count = from ? (size_t)from->nrows : n;
+
+    for (size_t i = 0; names && i < count; i++) {
+        const db_cell *v = from ? db_cols_cell(from, (int)i, col) : NULL;
+        int64_t id = from ? (v->type == DBC_INT ? v->v.i : 0) : ids[i];
+        if (find_by_id(names, id) < 0)
+            names = NULL;
+    }
+    if (names) {
+        e->names = names;
+        return;
+    }
+    res_names_release(e->names_hold);
+    e->names_hold = NULL;
 }
 
 /* Display names of the rows of f->ref whose ids are ids[0..n) (sorted and
- * de-duplicated here; the array is the caller's scratch). */
-static int exp_ref(db_conn *c, const res_field *f, int64_t *ids, size_t n, res_expansion *e)
+ * de-duplicated here; the array is the caller's scratch): the names kept
+ * for generation gen when they hold them all (gen 0: none), else a query. */
+static int exp_ref(db_conn *c, const res_field *f, int64_t gen, int64_t *ids, size_t n, res_expansion *e)
 {
     const resource *other = resource_find(f->ref);
     char in[128];
@@ -229,6 +259,10 @@ static int exp_ref(db_conn *c, const res_field *f, int64_t *ids, size_t n, res_e
         return DB_OK; /* nothing to look up: no query */
     if (!other || db_sql_in_ints(db_of(c), "id", 1, in, sizeof in) != DB_OK)
         return DB_ERR;
+    if (gen > 0)
+        exp_use_names(c, other, gen, ids, n, NULL, 0, e);
+    if (e->names)
+        return DB_OK;
     sbuf_printf(&sql, "SELECT id, %s AS d FROM %s WHERE %s ORDER BY id", other->display, other->table, in);
     rc = sbuf_failed(&sql) ? DB_ERR : db_query_cols(c, sbuf_str(&sql), DB_ARGS(DB_INTS(ids, n)), &e->found);
     sbuf_free(&sql);
@@ -298,18 +332,60 @@ done:
     return rc;
 }
 
-/* The members of set field f for the page rows whose ids are row_ids (page
- * order), within the caller's scope, chained per row. */
-static int exp_set(const http_req *r, db_conn *c, const res_field *f, const int64_t *row_ids, int nrows,
-                   res_expansion *e)
+/* The links of set field f (to rows of other) of the rows ids[0..n), within
+ * the caller's scope, into *found: (owner, id, d), or (owner, id) read from
+ * the link table alone when bare (FT_REFS only: the names come from
+ * elsewhere). */
+static int set_query(const http_req *r, db_conn *c, const res_field *f, const resource *other, bool bare,
+                     const int64_t *ids, size_t n, db_cols *found)
 {
-    const resource *other = resource_find(f->ref);
     const db *d = db_of(c);
     const bool scoped = res_scoped(r, other);
     char col[80], in[160], scope[256];
     sbuf sql = SBUF_INIT;
-    int64_t *ids = NULL, *groups = NULL;
-    size_t n, ngroups = 0;
+    int64_t *groups = NULL;
+    size_t ngroups = 0;
+    int rc = DB_ERR;
+
+    snprintf(col, sizeof col, f->type == FT_REFS ? "l.%s" : "%s", f->link_self);
+    if (db_sql_in_ints(d, col, 1, in, sizeof in) != DB_OK)
+        goto done;
+    if (bare)
+        sbuf_printf(&sql, "SELECT l.%s AS owner, l.%s AS id FROM %s l WHERE %s", f->link_self, f->link_other,
+                    f->link_table, in);
+    else if (f->type == FT_REFS)
+        sbuf_printf(&sql, "SELECT l.%s AS owner, o.id AS id, o.%s AS d FROM %s l JOIN %s o ON o.id = l.%s WHERE %s",
+                    f->link_self, other->display, f->link_table, other->table, f->link_other, in);
+    else
+        sbuf_printf(&sql, "SELECT %s AS owner, id, %s AS d FROM %s o WHERE %s", f->link_self, other->display,
+                    other->table, in);
+    if (scoped) {
+        snprintf(col, sizeof col, bare ? "l.%s" : "o.id", f->link_other);
+        if (!res_scope_list(r, &groups, &ngroups) || res_scope_cond(d, other, col, 2, scope, sizeof scope) != DB_OK)
+            goto done;
+        sbuf_printf(&sql, " AND %s", scope);
+    }
+    if (sbuf_failed(&sql))
+        goto done;
+    if (scoped)
+        rc = db_query_cols(c, sbuf_str(&sql), DB_ARGS(DB_INTS(ids, n), DB_INTS(groups, ngroups)), found);
+    else
+        rc = db_query_cols(c, sbuf_str(&sql), DB_ARGS(DB_INTS(ids, n)), found);
+done:
+    sbuf_free(&sql);
+    free(groups);
+    return rc;
+}
+
+/* The members of set field f for the page rows whose ids are row_ids (page
+ * order), within the caller's scope, chained per row; their names from the
+ * names kept for generation gen when those hold them all (gen 0: never). */
+static int exp_set(const http_req *r, db_conn *c, const res_field *f, int64_t gen, const int64_t *row_ids,
+                   int nrows, res_expansion *e)
+{
+    const resource *other = resource_find(f->ref);
+    int64_t *ids = NULL;
+    size_t n;
     int rc = DB_ERR;
 
     if (!other || nrows <= 0)
@@ -319,57 +395,58 @@ static int exp_set(const http_req *r, db_conn *c, const res_field *f, const int6
         goto done;
     memcpy(ids, row_ids, (size_t)nrows * sizeof *ids);
     n = sort_unique(ids, (size_t)nrows);
-    snprintf(col, sizeof col, f->type == FT_REFS ? "l.%s" : "%s", f->link_self);
-    if (db_sql_in_ints(d, col, 1, in, sizeof in) != DB_OK)
-        goto done;
-    if (f->type == FT_REFS)
-        sbuf_printf(&sql, "SELECT l.%s AS owner, o.id AS id, o.%s AS d FROM %s l JOIN %s o ON o.id = l.%s WHERE %s",
-                    f->link_self, other->display, f->link_table, other->table, f->link_other, in);
-    else
-        sbuf_printf(&sql, "SELECT %s AS owner, id, %s AS d FROM %s o WHERE %s", f->link_self, other->display,
-                    other->table, in);
-    if (scoped) {
-        if (!res_scope_list(r, &groups, &ngroups) || res_scope_cond(d, other, "o.id", 2, scope, sizeof scope) != DB_OK)
-            goto done;
-        sbuf_printf(&sql, " AND %s", scope);
+    if (gen > 0 && f->type == FT_REFS && set_query(r, c, f, other, true, ids, n, &e->found) == DB_OK)
+        exp_use_names(c, other, gen, NULL, 0, &e->found, 1, e);
+    if (!e->names) {
+        db_cols_free(&e->found);
+        rc = set_query(r, c, f, other, false, ids, n, &e->found);
+    } else {
+        rc = DB_OK;
     }
-    if (sbuf_failed(&sql))
-        goto done;
-    if (scoped)
-        rc = db_query_cols(c, sbuf_str(&sql), DB_ARGS(DB_INTS(ids, n), DB_INTS(groups, ngroups)), &e->found);
-    else
-        rc = db_query_cols(c, sbuf_str(&sql), DB_ARGS(DB_INTS(ids, n)), &e->found);
     if (rc == DB_OK)
         rc = exp_chain(e, row_ids, nrows);
 done:
-    sbuf_free(&sql);
     free(ids);
-    free(groups);
     return rc;
 }
 
 /* The reference field f of a page, read for the values vals[0..n) (the
  * caller's scratch, reordered), or the set field f for the page rows
  * row_ids[0..nrows). */
-static int exp_run(const http_req *r, db_conn *c, const res_field *f, int64_t *vals, size_t n,
+static int exp_run(const http_req *r, db_conn *c, const res_field *f, int64_t gen, int64_t *vals, size_t n,
                    const int64_t *row_ids, int nrows, res_expansion *e)
 {
     e->f = f;
     if (f->type == FT_REF)
-        return exp_ref(c, f, vals, n, e);
-    return exp_set(r, c, f, row_ids, nrows, e);
+        return exp_ref(c, f, gen, vals, n, e);
+    return exp_set(r, c, f, gen, row_ids, nrows, e);
 }
 
 /* The display name found for reference value v (a cell of the page), or
  * NULL. Only positive integers are looked up (as res_id_list() did). */
-static const db_cell *exp_ref_find(const res_expansion *e, const db_cell *v)
+const db_cell *res_exp_ref_find(const res_expansion *e, const db_cell *v)
 {
     int at;
 
+    const db_cols *names = e->names ? e->names : &e->found;
+
     if (v->type != DBC_INT || v->v.i <= 0)
         return NULL;
-    at = find_by_id(&e->found, v->v.i);
-    return at < 0 ? NULL : db_cols_cell(&e->found, at, 1);
+    at = find_by_id(names, v->v.i);
+    return at < 0 ? NULL : db_cols_cell(names, at, 1);
+}
+
+const db_cell *res_exp_set_name(const res_expansion *e, int l)
+{
+    static const db_cell null_cell = {.type = DBC_NULL};
+    const db_cell *id;
+    int at;
+
+    if (!e->names)
+        return db_cols_cell(&e->found, l, 2);
+    id = db_cols_cell(&e->found, l, 1);
+    at = id->type == DBC_INT ? find_by_id(e->names, id->v.i) : -1; /* found: checked when read */
+    return at < 0 ? &null_cell : db_cols_cell(e->names, at, 1);
 }
 
 /* ---- JSON rows (single reads, CSV, writes) ------------------------------- */
@@ -394,7 +471,7 @@ static int attach(const res_expansion *e, json_t *rows)
         if (e->f->type == FT_REF) {
             json_t *v = json_object_get(row, e->f->name);
             db_cell key = {.type = json_is_integer(v) ? DBC_INT : DBC_NULL, .v.i = json_integer_value(v)};
-            const db_cell *d = exp_ref_find(e, &key);
+            const db_cell *d = res_exp_ref_find(e, &key);
             json_t *dj;
             if (!d)
                 continue;
@@ -412,7 +489,7 @@ static int attach(const res_expansion *e, json_t *rows)
         bool ok = true;
         for (int l = e->head ? e->head[i] : -1; l >= 0 && ok; l = e->next[l])
             ok = json_array_append_new(ids, db_cell_json(db_cols_cell(&e->found, l, 1))) == 0 &&
-                 json_array_append_new(names, db_cell_json(db_cols_cell(&e->found, l, 2))) == 0;
+                 json_array_append_new(names, db_cell_json(res_exp_set_name(e, l))) == 0;
         if (!ok) {
             json_decref(ids);
             json_decref(names);
@@ -486,7 +563,7 @@ int res_expand_rows(const http_req *r, db_conn *c, const resource *res, json_t *
                     vals[nv++] = (int64_t)json_integer_value(v);
             }
         }
-        rc = exp_run(r, c, f, vals, nv, row_ids, (int)n, &e);
+        rc = exp_run(r, c, f, 0, vals, nv, row_ids, (int)n, &e);
         if (rc == DB_OK)
             rc = attach(&e, rows);
         exp_free(&e);
@@ -528,6 +605,7 @@ void res_page_free(res_page *p)
         exp_free(&p->exp[i]);
     db_cols_free(&p->rows);
     free(p->kind);
+    free(p->order);
     memset(p, 0, sizeof *p);
 }
 
@@ -553,8 +631,9 @@ static unsigned char column_kind(const resource *res, const char *name)
 
 int res_page_expand(const http_req *r, db_conn *c, const resource *res, db_cols *rows, res_page *p)
 {
-    int64_t *row_ids = NULL, *vals = NULL;
+    int64_t *row_ids = NULL, *vals = NULL, gen = r ? r->auth.cmdb_gen : 0;
     int rc = DB_ERR, nrows;
+    cache_gens g;
 
     memset(p, 0, sizeof *p);
     p->res = res;
@@ -569,6 +648,8 @@ int res_page_expand(const http_req *r, db_conn *c, const resource *res, db_cols 
         goto done;
     for (int i = 0; i < p->rows.ncols; i++)
         p->kind[i] = column_kind(res, p->rows.names[i]);
+    if (gen <= 0 && nrows > 0 && cache_gen_read(c, &g) == DB_OK)
+        gen = g.cmdb; /* not read by auth: read it now, before any name is */
     for (int i = 0; i < nrows; i++) {
         const db_cell *v = db_cols_cell(&p->rows, i, p->id_col);
         row_ids[i] = v->type == DBC_INT ? v->v.i : 0;
@@ -597,193 +678,10 @@ int res_page_expand(const http_req *r, db_conn *c, const resource *res, db_cols 
                 break;
             }
         }
-        rc = exp_run(r, c, f, vals, nv, row_ids, nrows, e);
+        rc = exp_run(r, c, f, gen, vals, nv, row_ids, nrows, e);
     }
 done:
     free(row_ids);
     free(vals);
     return rc;
-}
-
-/* One cell as the JSON value db_cell_json() + jansson would write. */
-static void put_cell(jsonw *w, const db_cell *c)
-{
-    switch (c->type) {
-    case DBC_INT:
-        jsonw_int(w, c->v.i);
-        break;
-    case DBC_REAL:
-        jsonw_real(w, c->v.d);
-        break;
-    case DBC_TEXT:
-        jsonw_string(w, c->v.s, c->len);
-        break;
-    case DBC_BOOL:
-        jsonw_bool(w, c->v.i != 0);
-        break;
-    case DBC_NULL:
-    default:
-        jsonw_null(w);
-        break;
-    }
-}
-
-/* Tags as res_bind_value() stores them -- json_dumps(JSON_COMPACT) of an
- * array of strings, "[]" or ["a","b"] -- and holding no backslash or control
- * byte: each string is then exactly the bytes between its quotes, so it is
- * written without a parse. False (nothing written) for any other text. */
-static bool put_plain_tags(jsonw *w, const char *s, size_t n)
-{
-    size_t i = 1;
-
-    if (n < 2 || s[0] != '[' || s[n - 1] != ']')
-        return false;
-    for (size_t k = 0; k < n; k++) {
-        if (s[k] == '\\' || (unsigned char)s[k] < 0x20)
-            return false;
-    }
-    while (i < n - 1) { /* check the shape first: nothing may be written yet */
-        const char *end;
-        if (s[i] != '"' || !(end = memchr(s + i + 1, '"', n - 1 - (i + 1))))
-            return false;
-        i = (size_t)(end - s) + 1;
-        if (s[i] == ',' && i + 1 < n - 1)
-            i++;
-        else if (i != n - 1)
-            return false;
-    }
-    jsonw_array_begin(w);
-    for (i = 1; i < n - 1;) {
-        const char *end = memchr(s + i + 1, '"', n - 1 - (i + 1));
-        jsonw_string(w, s + i + 1, (size_t)(end - (s + i + 1))); /* repairs bad UTF-8 as db_query() */
-        i = (size_t)(end - s) + 2;
-    }
-    jsonw_array_end(w);
-    return true;
-}
-
-/* A tags column: the JSON array its text holds, or [] (as typed_values). */
-static void put_tags(jsonw *w, const db_cell *c)
-{
-    json_t *text, *arr;
-
-    if (c->type != DBC_TEXT) {
-        put_cell(w, c); /* not a string: left as it is */
-        return;
-    }
-    if (put_plain_tags(w, c->v.s, c->len))
-        return;
-    text = db_cell_json(c); /* repaired to valid UTF-8 first, as db_query() does */
-    if (!text) {
-        jsonw_fail(w);
-        return;
-    }
-    arr = json_loads(json_string_value(text), 0, NULL);
-    if (json_is_array(arr)) {
-        jsonw_json(w, arr);
-    } else {
-        jsonw_array_begin(w);
-        jsonw_array_end(w);
-    }
-    json_decref(arr);
-    json_decref(text);
-}
-
-/* The ids (col 1) or display names (col 2) of page row `row` in set e. */
-static void put_set(jsonw *w, const res_expansion *e, int row, int col)
-{
-    jsonw_array_begin(w);
-    for (int l = e->head ? e->head[row] : -1; l >= 0; l = e->next[l])
-        put_cell(w, db_cols_cell(&e->found, l, col));
-    jsonw_array_end(w);
-}
-
-/* The keys of a page, escaped once for all its rows. */
-typedef struct {
-    jsonw_pkey *col; /* one per column */
-    jsonw_pkey exp[RES_MAX_EXPAND];
-    jsonw_pkey display;
-} page_keys;
-
-static void put_display(jsonw *w, const res_page *p, const page_keys *keys, int row)
-{
-    jsonw_key_pkey(w, &keys->display);
-    jsonw_object_begin(w);
-    for (int k = 0; k < p->nexp; k++) {
-        const res_expansion *e = &p->exp[k];
-        if (e->col >= 0) {
-            const db_cell *d = exp_ref_find(e, db_cols_cell(&p->rows, row, e->col));
-            if (!d)
-                continue;
-            jsonw_key_pkey(w, &keys->exp[k]);
-            put_cell(w, d);
-        } else {
-            jsonw_key_pkey(w, &keys->exp[k]);
-            put_set(w, e, row, 2);
-        }
-    }
-    jsonw_object_end(w);
-}
-
-static void put_row(jsonw *w, const res_page *p, const page_keys *keys, int row)
-{
-    int first_display = -1; /* the expansion that creates "_display" */
-
-    jsonw_object_begin(w);
-    for (int i = 0; i < p->rows.ncols; i++) {
-        const db_cell *c = db_cols_cell(&p->rows, row, i);
-        jsonw_key_pkey(w, &keys->col[i]);
-        if (p->kind[i] == K_BOOL)
-            jsonw_bool(w, c->type == DBC_INT && c->v.i != 0); /* as json_integer_value() */
-        else if (p->kind[i] == K_TAGS)
-            put_tags(w, c);
-        else
-            put_cell(w, c);
-    }
-    for (int k = 0; k < p->nexp && first_display < 0; k++) {
-        const res_expansion *e = &p->exp[k];
-        if (e->col < 0 || exp_ref_find(e, db_cols_cell(&p->rows, row, e->col)))
-            first_display = k;
-    }
-    for (int k = 0; k < p->nexp; k++) {
-        const res_expansion *e = &p->exp[k];
-        if (e->col < 0) {
-            jsonw_key_pkey(w, &keys->exp[k]);
-            put_set(w, e, row, 1);
-        }
-        if (k == first_display)
-            put_display(w, p, keys, row);
-    }
-    jsonw_object_end(w);
-}
-
-/* Escape the page's keys once for w's flags; false when out of memory. */
-static bool page_keys_init(page_keys *keys, const res_page *p, unsigned flags)
-{
-    bool ok = true;
-
-    keys->col = malloc(((size_t)p->rows.ncols + 1) * sizeof *keys->col);
-    if (!keys->col)
-        return false;
-    for (int i = 0; i < p->rows.ncols && ok; i++)
-        ok = jsonw_pkey_init(&keys->col[i], p->rows.names[i], strlen(p->rows.names[i]), flags);
-    for (int k = 0; k < p->nexp && ok; k++)
-        ok = jsonw_pkey_init(&keys->exp[k], p->exp[k].f->name, strlen(p->exp[k].f->name), flags);
-    return ok && jsonw_pkey_init(&keys->display, "_display", strlen("_display"), flags);
-}
-
-void res_page_write(const res_page *p, jsonw *w)
-{
-    page_keys keys;
-
-    if (!page_keys_init(&keys, p, w->flags)) {
-        free(keys.col);
-        jsonw_fail(w);
-        return;
-    }
-    jsonw_array_begin(w);
-    for (int row = 0; row < p->rows.nrows && !jsonw_failed(w); row++)
-        put_row(w, p, &keys, row);
-    jsonw_array_end(w);
-    free(keys.col);
 }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL } opt_type;
+typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL, OPT_CIDRS } opt_type;
 
 typedef struct {
     const char *name;
@@ -42,12 +42,20 @@ static const opt_desc options[] = {
     {"git-max-transfer", OPT_SIZE, OFF(git_max_transfer), 1024, INT64_C(1) << 34,
      "bytes a library git fetch may receive (default 67108864)"},
     {"log-level", OPT_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error (default info)"},
+    {"list-cache", OPT_INT, OFF(list_cache_ms), 0, 60000,
+     "ms a list answer may be reused while no write happened (default 1000, 0: off)"},
+    {"trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0,
+     "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (default none)"},
+    {"rrd-flush", OPT_INT, OFF(rrd_flush), 10, 86400,
+     "seconds a metric sample may wait in the journaled queue before its RRD file is written (default 300)"},
+    {"rrdcached", OPT_STR, OFF(rrdcached), 0, 0,
+     "rrdcached address (unix:/path or host:port) to send RRD updates to (default: write the files directly)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
 const char *config_usage(void)
 {
-    static char text[2048];
+    static char text[4096];
     if (!text[0]) {
         size_t o = (size_t)snprintf(text, sizeof text,
                                     "usage: cairnd [options]\n\n"
@@ -90,6 +98,7 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
         if (strcmp(o->name, name) != 0)
             continue;
         char *field = (char *)c + o->offset;
+        char msg[160];
         int64_t n;
         switch (o->type) {
         case OPT_LISTEN:
@@ -114,6 +123,12 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
                 return -1;
             }
             *(size_t *)(void *)field = (size_t)n;
+            return 0;
+        case OPT_CIDRS:
+            if (cidr_list_parse((cidr_list *)(void *)field, v, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", name, msg);
+                return -1;
+            }
             return 0;
         case OPT_LEVEL:
             if ((n = log_level_parse(v)) < 0) {
@@ -191,13 +206,14 @@ static void config_defaults(config *c)
     c->git_timeout = 20;
     c->git_max_transfer = 64u << 20;
     c->log_level = LOG_INFO;
+    c->list_cache_ms = 1000;
 }
 
 int config_load(config *c, int argc, char **argv, char *err, size_t errlen)
 {
     config_defaults(c);
     /* First pass: only --config, so flags can override the file. */
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *file = NULL;
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             file = argv[i + 1];

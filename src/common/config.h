@@ -8,6 +8,8 @@
 #ifndef CAIRN_CONFIG_H
 #define CAIRN_CONFIG_H
 
+#include "common/cidr.h"
+
 #include <stddef.h>
 
 #define CONFIG_PATH_MAX 1024
@@ -28,6 +30,10 @@ typedef struct {
     int git_timeout;                  /* seconds for one git fetch */
     size_t git_max_transfer;          /* bytes one git fetch may receive */
     int log_level;
+    int list_cache_ms;                /* age limit of cached list answers, 0 = no cache */
+    cidr_list trusted_proxies;        /* peers whose X-Forwarded-For is believed */
+    int rrd_flush;                    /* seconds (0 = tsdb's default, 300) */
+    char rrdcached[CONFIG_PATH_MAX];  /* "" = no rrdcached */
     int show_version;
     int show_help;
 } config;

@@ -1,10 +1,12 @@
 /* auth.c -- see auth.h. */
 #include "http/auth.h"
 
+#include "api/cache_gen.h"
 #include "api/settings.h"
 #include "app.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "http/authcache.h"
 #include "http/router.h"
 #include "store/db.h"
 
@@ -166,8 +168,9 @@ void auth_set_cookie(http_req *r, http_resp *w, const char *value, int64_t max_a
     resp_header(w, "Set-Cookie", cookie);
 }
 
-/* Look up the session cookie; on success fills r->auth, and extends the
- * session (renewing the cookie in w) when it is due. */
+/* Look up the session cookie; on success fills r->auth -- the user's rights
+ * from the user cache while the auth generation is unchanged (authcache.h)
+ * -- and extends the session (renewing the cookie in w) when it is due. */
 static bool auth_session(http_req *r, http_resp *w, const char *cookie)
 {
     char hash[SECRET_HEX_MAX];
@@ -175,7 +178,10 @@ static bool auth_session(http_req *r, http_resp *w, const char *cookie)
     int64_t now = util_now();
     json_t *row = NULL;
     bool ok = false;
+    cache_gens g;
     db_conn *c = db_acquire(r->app->db);
+    if (cache_gen_read(c, &g) == DB_OK) /* before the user is read (authcache.h) */
+        r->auth.cmdb_gen = g.cmdb;
     if (db_query_one(c, "SELECT user_id, csrf_token, last_seen_at FROM sessions "
                         "WHERE token_hash = $1 AND expires_at > $2",
                      DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
@@ -189,8 +195,13 @@ static bool auth_session(http_req *r, http_resp *w, const char *cookie)
                          DB_ARGS(DB_INT(now), DB_INT(now + ttl), DB_TEXT(hash)), NULL) == DB_OK;
     db_release(c);
     c = NULL;
-    if (!auth_load_user(r->app, uid, &r->auth))
-        goto done;
+    if (g.auth <= 0 || !authcache_user_get(uid, g.auth, &r->auth)) {
+        auth_ctx_free(&r->auth);
+        if (!auth_load_user(r->app, uid, &r->auth))
+            goto done;
+        if (g.auth > 0)
+            authcache_user_put(g.auth, &r->auth);
+    }
     if (renew)
         auth_set_cookie(r, w, cookie, ttl);
     r->auth.via = "session";
@@ -205,35 +216,61 @@ done:
     return ok;
 }
 
+/* The token's row (not expired or revoked) into *t and its user's id into
+ * *user; false when there is none. */
+static bool token_row(db_conn *c, const char *hash, int64_t now, authcache_token *t, int64_t *user)
+{
+    json_t *row = NULL;
+    if (db_query_one(c, "SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1 "
+                        "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                     DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
+        return false;
+    t->token_id = json_integer_value(json_object_get(row, "id"));
+    t->expires_at = json_integer_value(json_object_get(row, "expires_at")); /* null: 0 */
+    t->last_used_at = json_integer_value(json_object_get(row, "last_used_at"));
+    *user = json_integer_value(json_object_get(row, "user_id"));
+    json_decref(row);
+    return true;
+}
+
+/* A Bearer token: from the token cache while the "auth" generation read
+ * first is unchanged (authcache.h), else from the database (then cached).
+ * last_used_at is written at most every TOUCH_INTERVAL either way. The
+ * "cmdb" generation read with it is left in r->auth for the handler. */
 static bool auth_token(http_req *r, const char *token)
 {
     char hash[SECRET_HEX_MAX];
     secret_sha256_hex(token, hash);
-    int64_t now = util_now();
-    json_t *row = NULL;
+    int64_t now = util_now(), user = 0;
+    authcache_token t = {0};
+    cache_gens g;
     bool ok = false;
     db_conn *c = db_acquire(r->app->db);
-    if (db_query_one(c, "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 "
-                        "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
-                     DB_ARGS(DB_TEXT(hash), DB_INT(now)), &row) != DB_OK)
-        goto done;
-    int64_t id = json_integer_value(json_object_get(row, "id"));
-    json_t *lu = json_object_get(row, "last_used_at");
-    if (!json_is_integer(lu) || now - json_integer_value(lu) >= TOUCH_INTERVAL)
-        db_exec(c, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-                DB_ARGS(DB_INT(now), DB_INT(id)), NULL);
-    db_release(c);
-    c = NULL;
-    if (!auth_load_user(r->app, json_integer_value(json_object_get(row, "user_id")), &r->auth))
-        goto done;
-    r->auth.via = "token";
-    r->auth.token_id = id;
-    ok = true;
-done:
+    if (cache_gen_read(c, &g) == DB_OK)
+        r->auth.cmdb_gen = g.cmdb;
+    if (g.auth > 0 && authcache_get(hash, g.auth, now, &t, &r->auth)) {
+        ok = true;
+    } else if (token_row(c, hash, now, &t, &user)) {
+        db_release(c); /* auth_load_user takes its own connection */
+        c = NULL;
+        ok = auth_load_user(r->app, user, &r->auth);
+        if (ok && g.auth > 0)
+            authcache_put(hash, g.auth, &t, &r->auth);
+    }
+    if (ok && now - t.last_used_at >= TOUCH_INTERVAL) {
+        if (!c)
+            c = db_acquire(r->app->db);
+        if (db_exec(c, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                    DB_ARGS(DB_INT(now), DB_INT(t.token_id)), NULL) == DB_OK)
+            authcache_touch(hash, now);
+    }
     if (c)
         db_release(c);
-    json_decref(row);
-    return ok;
+    if (!ok)
+        return false;
+    r->auth.via = "token";
+    r->auth.token_id = t.token_id;
+    return true;
 }
 
 static bool is_write(const char *m)

@@ -4,7 +4,10 @@
  * auth_check() runs for every request before its handler: it reads the
  * session cookie or the Bearer token, loads the user's permissions and
  * host-group scope, enforces the CSRF header on session writes, and compares
- * the route's declared permission. It answers 401/403 itself.
+ * the route's declared permission. It answers 401/403 itself. What a token
+ * or a signed-in user may do is kept in memory between requests only while
+ * the database's "auth" generation is unchanged (authcache.h), so a revoke
+ * or a role change counts from the next request on every cairnd.
  *
  * A session expires session_ttl seconds (a setting) after its last use: each
  * use at least min(60 s, ttl/4) after the previous recorded one moves the

@@ -38,6 +38,8 @@ typedef struct {
     json_t *permissions;      /* array of "module:action" held directly */
     json_t *group_ids;        /* host-group scope; empty array = all groups */
     int64_t host_id;          /* routes with permission "agent": the reporting host */
+    int64_t cmdb_gen;         /* the "cmdb" cache generation read before the handler ran
+                                 (api/cache_gen.h), 0 when not read */
 } auth_ctx;
 
 /* What the router writes to the audit log after a write; handlers fill in the

@@ -40,17 +40,24 @@ typedef struct {
     double t0;
 } conn_state;
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t cap)
+/* The client's address: the socket peer, or, when the peer is one of the
+ * trusted proxies (setting trusted-proxies), the address it forwarded. */
+static void client_ip(const app *a, struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[INET6_ADDRSTRLEN] = "";
     out[0] = '\0';
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)cap);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer, sizeof peer);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer, sizeof peer);
+    const char *xff = a->cfg.trusted_proxies.n
+                          ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For")
+                          : NULL;
+    cidr_client_ip(&a->cfg.trusted_proxies, peer, xff, out, cap);
 }
 
 static bool is_write(const char *m)
@@ -183,7 +190,7 @@ static conn_state *conn_begin(server *s, struct MHD_Connection *c, const char *u
     r->conn = c;
     r->method = method;
     r->path = url;
-    client_ip(c, r->ip, sizeof r->ip);
+    client_ip(s->app, c, r->ip, sizeof r->ip);
     cs->match = router_match(cairn_routes, method, url, &r->route, r->params, &r->nparams);
     cs->limit = (cs->match == ROUTER_FOUND && r->route->body_limit) ? r->route->body_limit
                                                                      : s->app->cfg.body_limit;

@@ -2,6 +2,7 @@
 #include "http/ws.h"
 
 #include "common/log.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 
 #define WS_HIGH_WATER 32   /* queued messages before ws_send_text waits */
 #define WS_IO_TIMEOUT_MS 30000
+#define WS_LINGER_MS 2000  /* at most this long waiting for the peer to close */
 /* Messages from the peer are read and ignored; wslay would otherwise buffer
  * one of up to 2 GiB. A longer one ends the session (close code 1009). */
 #define WS_MAX_RECV (64u << 10)
@@ -95,11 +97,12 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 }
 
 /* One round of I/O: wait up to timeout_ms for the socket, then read and
- * write what can be. Returns false when the connection is finished. */
-static bool pump(ws_conn *c, int timeout_ms)
+ * write what can be. Returns -1 when the connection is finished, 0 when the
+ * socket stayed idle for timeout_ms, 1 after some I/O. */
+static int pump(ws_conn *c, int timeout_ms)
 {
     if (c->failed)
-        return false;
+        return -1;
     struct pollfd p = {.fd = c->fd, .events = 0};
     if (wslay_event_want_read(c->ctx))
         p.events |= POLLIN;
@@ -107,17 +110,20 @@ static bool pump(ws_conn *c, int timeout_ms)
         p.events |= POLLOUT;
     if (!p.events) {
         c->failed = true;
-        return false;
+        return -1;
     }
-    if (c->extra_len == 0 && poll(&p, 1, timeout_ms) < 0 && errno != EINTR) {
+    int n = c->extra_len ? 1 : poll(&p, 1, timeout_ms);
+    if (n < 0 && errno != EINTR) {
         c->failed = true;
-        return false;
+        return -1;
     }
+    if (n < 0) /* interrupted: not idle, just try again */
+        return 1;
     if (((p.revents & (POLLIN | POLLHUP | POLLERR)) || c->extra_len) && wslay_event_recv(c->ctx) != 0)
         c->failed = true;
     if (!c->failed && (p.revents & POLLOUT) && wslay_event_send(c->ctx) != 0)
         c->failed = true;
-    return !c->failed;
+    return c->failed ? -1 : n > 0;
 }
 
 int ws_send_text(ws_conn *c, const char *text, size_t len)
@@ -125,10 +131,13 @@ int ws_send_text(ws_conn *c, const char *text, size_t len)
     struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
     if (c->failed || wslay_event_queue_msg(c->ctx, &m) != 0)
         return -1;
-    /* Back-pressure: wait while the peer is behind. */
+    /* Back-pressure: wait while the peer is behind; a peer that takes
+     * nothing for WS_IO_TIMEOUT_MS is gone. */
     while (!c->failed && wslay_event_get_queued_msg_count(c->ctx) > WS_HIGH_WATER)
-        if (!pump(c, WS_IO_TIMEOUT_MS))
+        if (pump(c, WS_IO_TIMEOUT_MS) <= 0) {
+            c->failed = true;
             return -1;
+        }
     if (!c->failed && wslay_event_send(c->ctx) != 0)
         c->failed = true;
     return c->failed ? -1 : 0;
@@ -140,6 +149,24 @@ bool ws_closed(ws_conn *c)
     return c->failed || wslay_event_get_close_received(c->ctx);
 }
 
+/* End our side with a FIN and read (and drop) what the peer still sends,
+ * until it closes or WS_LINGER_MS pass: closing a socket with unread input
+ * sends a reset, which can destroy the close frame before the peer reads it. */
+static void linger(ws_conn *c)
+{
+    char buf[16384];
+    double until = util_mono_ms() + WS_LINGER_MS;
+    shutdown(c->fd, SHUT_WR);
+    for (double left; (left = until - util_mono_ms()) > 0;) {
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0)
+            break;
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            break;
+    }
+}
+
 static void *ws_thread(void *p)
 {
     ws_conn *c = p;
@@ -148,10 +175,17 @@ static void *ws_thread(void *p)
         wslay_event_config_set_max_recv_msg_length(c->ctx, WS_MAX_RECV);
         c->run(c, c->app_ctx);
         if (!c->failed) {
+            /* Everything queued reaches a slow reader before the close, for
+             * as long as it keeps taking data. wslay sends control frames
+             * ahead of queued messages and nothing after a close, so the
+             * close is queued only once the messages are out. */
+            while (wslay_event_get_queued_msg_count(c->ctx) > 0 && pump(c, WS_IO_TIMEOUT_MS) > 0) {
+            }
             wslay_event_queue_close(c->ctx, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0);
-            for (int i = 0; i < 50 && wslay_event_want_write(c->ctx) && pump(c, 100); i++) {
+            while (wslay_event_want_write(c->ctx) && pump(c, WS_IO_TIMEOUT_MS) > 0) {
             }
         }
+        linger(c);
         wslay_event_context_free(c->ctx);
     }
     if (c->free_ctx)

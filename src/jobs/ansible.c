@@ -13,7 +13,8 @@
  *      connection secrets: ansible_password never appears on a command
  *      line), keys/<id> (0600 private keys, decrypted when they have a
  *      passphrase), known_hosts, playbook.yml, roles/<name>/… (every role of
- *      the library at its current version), extra_vars.json (passed as
+ *      the library at the version pinned when the job was created),
+ *      extra_vars.json (passed as
  *      -e @file) and an empty ansible.cfg (so /etc/ansible is not read).
  *   3. Host keys (ansible_keys.c): each host's key is checked against the
  *      one Cairn pinned and written to known_hosts; ssh runs with

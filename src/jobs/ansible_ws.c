@@ -136,19 +136,51 @@ int ans_ws_write(const char *dir, const char *rel, const char *data, size_t len)
     return close(fd);
 }
 
+/* The roles a playbook job runs with, as rows {name, content}: the versions
+ * pinned in its spec ("roles", see jobs_api.c pin_roles), or, for a job
+ * queued before roles were pinned, the current ones. 0, or -1 with err. */
+static int load_roles(job_run *j, json_t **rows, char *err, size_t cap)
+{
+    json_t *pinned = json_object_get(j->spec, "roles");
+    db_conn *c = db_acquire(j->app->db);
+    int rc = 0;
+    if (!json_is_array(pinned)) {
+        if (db_query(c, "SELECT i.name, v.content FROM library_items i JOIN library_versions v "
+                        "ON v.item_id = i.id AND v.version = i.version WHERE i.kind = 'role' ORDER BY i.name",
+                     DB_NOARGS, rows) != DB_OK) {
+            snprintf(err, cap, "cannot read the roles of the library");
+            rc = -1;
+        }
+        goto done;
+    }
+    *rows = json_array();
+    size_t i;
+    json_t *pin, *row = NULL;
+    json_array_foreach(pinned, i, pin) {
+        const char *name = json_string_value(json_object_get(pin, "name"));
+        json_int_t version = json_integer_value(json_object_get(pin, "version"));
+        if (!*rows || db_query_one(c, "SELECT $3 AS name, content FROM library_versions WHERE item_id = $1 AND version = $2",
+                                   DB_ARGS(DB_INT(json_integer_value(json_object_get(pin, "id"))), DB_INT(version),
+                                           DB_TEXT(name ? name : "")),
+                                   &row) != DB_OK) {
+            snprintf(err, cap, "the library role \"%.100s\" (version %lld) this job was created with no longer exists",
+                     name ? name : "", (long long)version);
+            rc = -1;
+            goto done;
+        }
+        json_array_append_new(*rows, row);
+    }
+done:
+    db_release(c);
+    return rc;
+}
+
 int ans_ws_write_roles(job_run *j, const char *dir, char *err, size_t cap)
 {
     json_t *rows = NULL;
     int rc = -1;
-    db_conn *c = db_acquire(j->app->db);
-    int qrc = db_query(c, "SELECT i.name, v.content FROM library_items i JOIN library_versions v "
-                          "ON v.item_id = i.id AND v.version = i.version WHERE i.kind = 'role' ORDER BY i.name",
-                       DB_NOARGS, &rows);
-    db_release(c);
-    if (qrc != DB_OK) {
-        snprintf(err, cap, "cannot read the roles of the library");
+    if (load_roles(j, &rows, err, cap) != 0)
         goto done;
-    }
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {

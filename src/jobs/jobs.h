@@ -38,8 +38,10 @@ int64_t jobs_enqueue(db_conn *c, const char *kind, const json_t *spec, const jso
 int jobs_start(app *a, int slots, int parallelism);
 
 /* Stop claiming; cancel running jobs, wait for them (up to timeout_ms), mark
- * what is left interrupted. */
-void jobs_stop(int timeout_ms);
+ * what is left interrupted. Returns 0, or -1 when a job thread was still
+ * busy at the timeout: its memory and the database pool must then be left
+ * allocated until the process exits. */
+int jobs_stop(int timeout_ms);
 
 /* Wake the queue (a job was just queued). */
 void jobs_kick(void);

@@ -155,6 +155,21 @@ static bool pin_library(http_resp *w, db_conn *c, const char *field, const char 
     return true;
 }
 
+/* Record in spec "roles": [{"id", "name", "version"}…], every library role
+ * at its current version, so that a playbook job runs the roles as they were
+ * when it was created, whatever is edited while it waits or later reruns. */
+static bool pin_roles(http_resp *w, db_conn *c, json_t *spec)
+{
+    json_t *rows = NULL;
+    if (db_query(c, "SELECT id, name, version FROM library_items WHERE kind = 'role' ORDER BY name", DB_NOARGS,
+                 &rows) != DB_OK) {
+        resp_internal(w, db_errmsg(c));
+        return false;
+    }
+    json_object_set_new(spec, "roles", rows);
+    return true;
+}
+
 /* Build the stored spec for kind from body. */
 static bool build_spec(http_resp *w, db_conn *c, const char *kind, const json_t *body, json_t *spec)
 {
@@ -191,7 +206,8 @@ static bool build_spec(http_resp *w, db_conn *c, const char *kind, const json_t 
         if (ev && !json_is_object(ev))
             return bad(w, "extra_vars", "extra_vars must be an object");
         json_object_set_new(spec, "extra_vars", ev ? json_incref(ev) : json_object());
-        if (!pin_library(w, c, "playbook_id", "playbook", json_object_get(body, "playbook_id"), spec))
+        if (!pin_library(w, c, "playbook_id", "playbook", json_object_get(body, "playbook_id"), spec) ||
+            !pin_roles(w, c, spec))
             return false;
     }
     json_t *check = json_object_get(body, "check");
@@ -310,13 +326,22 @@ int64_t jobs_enqueue(db_conn *c, const char *kind, const json_t *spec, const jso
 }
 
 /* Queue a job from a checked body and answer 201. */
-static void create_from(http_req *r, http_resp *w, const json_t *body, int64_t rerun_of)
+/* Create and queue the job that body describes. A rerun passes the spec of
+ * the job it repeats (pinned, else NULL): it runs the same library versions,
+ * not the ones current now. */
+static void create_from(http_req *r, http_resp *w, const json_t *body, int64_t rerun_of, const json_t *pinned)
 {
     const char *kind = NULL;
     json_t *spec = NULL, *hosts = NULL;
     db_conn *c = db_acquire(r->app->db);
     if (!jobs_prepare(r, w, c, body, &kind, &spec, &hosts))
         goto done;
+    if (pinned) {
+        static const char *const pins[] = {"version", "roles", NULL};
+        for (const char *const *k = pins; *k; k++)
+            if (json_object_get(pinned, *k))
+                json_object_set(spec, *k, json_object_get(pinned, *k));
+    }
     if (db_begin(c) != DB_OK)
         goto fail;
     int64_t id = jobs_enqueue(c, kind, spec, hosts, r->auth.user_id, r->auth.username, 0, rerun_of);
@@ -347,7 +372,7 @@ void jobs_create(http_req *r, http_resp *w)
 {
     json_t *body = req_json(r, w);
     if (body)
-        create_from(r, w, body, 0);
+        create_from(r, w, body, 0, NULL);
     json_decref(body);
 }
 
@@ -551,7 +576,7 @@ void jobs_rerun(http_req *r, http_resp *w)
         resp_error(w, 409, "conflict", NULL, "file jobs cannot be rerun from history; send the file again");
         goto done;
     }
-    create_from(r, w, req, id);
+    create_from(r, w, req, id, spec);
 done:
     json_decref(body);
     json_decref(job);

@@ -197,10 +197,10 @@ int jobs_start(app *a, int slots, int parallelism)
     return 0;
 }
 
-void jobs_stop(int timeout_ms)
+int jobs_stop(int timeout_ms)
 {
     if (!q.started)
-        return;
+        return 0;
     int64_t stopped[MAX_SLOTS];
     int nstopped = 0;
     pthread_mutex_lock(&q.mu);
@@ -215,9 +215,10 @@ void jobs_stop(int timeout_ms)
     pthread_mutex_unlock(&q.mu);
     pthread_join(q.dispatcher, NULL);
     double until = util_mono_ms() + timeout_ms;
+    bool busy;
     for (;;) {
         pthread_mutex_lock(&q.mu);
-        bool busy = false;
+        busy = false;
         for (int i = 0; i < q.nslots; i++)
             busy |= q.slots[i].busy;
         pthread_mutex_unlock(&q.mu);
@@ -229,8 +230,15 @@ void jobs_stop(int timeout_ms)
     pthread_mutex_lock(&q.mu);
     reap();
     pthread_mutex_unlock(&q.mu);
-    runner_shutdown();
-    sshpool_sweep(true);
+    if (busy) {
+        /* A job thread is still inside libssh or a child: its sessions and
+         * the runner's state stay allocated (the process is exiting), so
+         * nothing it still touches is freed under it. */
+        log_warn("jobs still running at shutdown", "timeout_ms=%d", timeout_ms);
+    } else {
+        runner_shutdown();
+        sshpool_sweep(true);
+    }
     /* The runner ended the jobs we stopped as if a user had cancelled them;
      * nobody did (cancel_requested = 0): cairnd stopped under them, which
      * jobs.h calls interrupted (and a rerun can finish them). */
@@ -254,4 +262,5 @@ void jobs_stop(int timeout_ms)
     db_release(c);
     jobs_recover(q.app);
     q.started = false;
+    return busy ? -1 : 0;
 }

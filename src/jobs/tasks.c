@@ -170,12 +170,56 @@ static const listq_field task_fields[] = {
     {"updated_at", LISTQ_SORT}, {"spec", LISTQ_SEARCH}, {NULL, 0},
 };
 
+static bool task_hidden(http_req *r, db_conn *c, const json_t *job);
+
+/* A role limited to host groups lists only the tasks it could open (see
+ * task_hidden): every matching task is read, filtered here and paged here,
+ * so total and pages count only visible tasks. Task lists are short (one
+ * row per schedule), so reading them all is cheap. */
+static void list_scoped(http_req *r, http_resp *w, listq *q)
+{
+    json_t *rows = NULL, *items = json_array();
+    int64_t total = 0, visible = 0;
+    db_conn *c = NULL;
+    q->all = true;
+    q->expand = NULL;
+    if (!items) {
+        resp_internal(w, "out of memory");
+        goto done;
+    }
+    if (!listq_fetch(r, w, q, "SELECT " TASK_COLUMNS " FROM tasks", &rows, &total))
+        goto done;
+    c = db_acquire(r->app->db);
+    int64_t first = (q->page - 1) * q->per_page;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *job = json_loads(json_string_value(json_object_get(row, "spec")), 0, NULL);
+        bool hidden = task_hidden(r, c, job);
+        json_decref(job);
+        if (hidden)
+            continue;
+        if (visible >= first && visible < first + q->per_page)
+            json_array_append(items, task_row(row));
+        visible++;
+    }
+    resp_json(w, 200, json_pack("{s:O, s:I}", "items", items, "total", (json_int_t)visible));
+done:
+    if (c)
+        db_release(c);
+    json_decref(rows);
+    json_decref(items);
+}
+
 void tasks_list(http_req *r, http_resp *w)
 {
     listq q;
     if (listq_parse(r, w, task_fields, "name", &q)) {
         q.expand = expand_tasks;
-        listq_run(r, w, &q, "SELECT " TASK_COLUMNS " FROM tasks", NULL);
+        if (res_scoped(r, &res_hosts))
+            list_scoped(r, w, &q);
+        else
+            listq_run(r, w, &q, "SELECT " TASK_COLUMNS " FROM tasks", NULL);
     }
     listq_free(&q);
 }
@@ -189,20 +233,19 @@ static json_t *load_task(db_conn *c, int64_t id)
     return task_row(row);
 }
 
-/* Load a task the caller may see: a role limited to host groups sees only
- * tasks whose targets lie within its groups (what jobs_prepare with the
- * caller's rights finds), like the hosts themselves; otherwise the task is
- * "not found". NULL when missing or hidden. */
-static json_t *load_visible_task(http_req *r, db_conn *c, int64_t id)
+/* Whether a role limited to host groups must not see a task with this job:
+ * it may see only tasks whose targets lie within its groups (what
+ * jobs_prepare with the caller's rights finds), like the hosts themselves.
+ * Always false for an unlimited role. */
+static bool task_hidden(http_req *r, db_conn *c, const json_t *job)
 {
-    json_t *t = load_task(c, id);
-    if (!t || !res_scoped(r, &res_hosts))
-        return t;
+    if (!res_scoped(r, &res_hosts))
+        return false;
     http_resp w = {.fd = -1};
     const char *kind;
     json_t *spec = NULL, *hosts = NULL;
     bool hidden = false;
-    if (!jobs_prepare(r, &w, c, json_object_get(t, "job"), &kind, &spec, &hosts) && w.body) {
+    if (!jobs_prepare(r, &w, c, job, &kind, &spec, &hosts) && w.body) {
         json_t *e = json_loads(w.body, 0, NULL);
         const char *f = json_string_value(json_object_get(json_object_get(e, "error"), "field"));
         hidden = f && (strcmp(f, "hosts") == 0 || strcmp(f, "groups") == 0);
@@ -211,7 +254,15 @@ static json_t *load_visible_task(http_req *r, db_conn *c, int64_t id)
     json_decref(spec);
     json_decref(hosts);
     resp_free(&w);
-    if (hidden) {
+    return hidden;
+}
+
+/* Load a task the caller may see (task_hidden): NULL when missing or hidden,
+ * which the caller answers as "not found". */
+static json_t *load_visible_task(http_req *r, db_conn *c, int64_t id)
+{
+    json_t *t = load_task(c, id);
+    if (t && task_hidden(r, c, json_object_get(t, "job"))) {
         json_decref(t);
         t = NULL;
     }
@@ -271,7 +322,7 @@ void tasks_create(http_req *r, http_resp *w)
     if (!body || !check_fields(w, body, true))
         goto done;
     c = db_acquire(r->app->db);
-    if (!prepare_parts(r, w, c, body, &job_text, &sched_text, &s))
+    if (!prepare_parts(r, w, c, body, &job_text, &sched_text, &s) || !s)
         goto done;
     int64_t now = util_now();
     sched_state st = {.anchor = now};

@@ -8,7 +8,11 @@
  *   - updates last_seen_at and the latest CPU/memory/disk figures;
  *   - merges its facts into the host row (facts.c), which never touches a
  *     field a user edited by hand;
- * and after the commit writes its metrics to the host's RRD series (tsdb.h).
+ * and before that transaction its metrics go to the host's RRD series
+ * (tsdb.h: journaled and queued, so they survive a crash of cairnd once
+ * tsdb_write() returns; a sample that could not be journaled answers 500
+ * and the agent resends the report, whose samples that did get in are then
+ * skipped by time).
  * The host is the one the agent token belongs to, whatever the report says
  * its name is. Reports are telemetry, not changes by a person: they are not
  * written to the audit log (fact changes are kept in host_fact_history).
@@ -24,6 +28,8 @@
 #include "store/db.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -43,41 +49,67 @@ static double num(const json_t *o, const char *k)
     return is_num(v) ? json_number_value(v) : NAN;
 }
 
-static void write_series(int64_t host, int64_t t, const json_t *m)
+/* Write m's samples (one tsdb_write_set call, so one journal write for a
+ * typical report). Returns 0, or -1 when some could not be stored now
+ * (tsdb returned -2: the report must not be answered 200). A sample that
+ * can never be stored (e.g. a name too long) is logged and left out. */
+static int write_series(int64_t host, int64_t t, const json_t *m)
 {
-    char err[300];
-    json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
-           *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
-           *tcp = json_object_get(m, "tcp");
-    double hv[16] = {
-        num(cpu, "user"), num(cpu, "system"), num(cpu, "iowait"), num(cpu, "steal"), num(cpu, "idle"),
-        load ? json_number_value(json_array_get(load, 0)) : NAN,
-        load ? json_number_value(json_array_get(load, 1)) : NAN,
-        load ? json_number_value(json_array_get(load, 2)) : NAN,
-        num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
-        num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime"),
-    };
-    if (tsdb_write(host, "host", "", t, hv, err, sizeof err) < 0)
-        log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
     static const struct {
         const char *list, *key, *kind;
         const char *const *ds;
     } sets[] = {{"filesystems", "mount", "fs", report_fs_keys},
                 {"disks", "name", "disk", report_disk_keys},
                 {"nics", "name", "net", report_nic_keys}};
+    char err[300];
+    tsdb_sample stack[8], *set = stack;
+    int res[8], *rs = res, n = 1, rc = -1;
+    size_t want = 1;
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+        want += json_array_size(json_object_get(m, sets[s].list));
+    if (want > sizeof stack / sizeof stack[0]) {
+        set = malloc(want * sizeof *set);
+        rs = malloc(want * sizeof *rs);
+        if (!set || !rs)
+            goto out;
+    }
+    json_t *cpu = json_object_get(m, "cpu"), *mem = json_object_get(m, "memory"),
+           *swap = json_object_get(m, "swap"), *load = json_object_get(m, "load"),
+           *tcp = json_object_get(m, "tcp");
+    set[0] = (tsdb_sample){.kind = "host", .name = "", .values = {
+        num(cpu, "user"), num(cpu, "system"), num(cpu, "iowait"), num(cpu, "steal"), num(cpu, "idle"),
+        load ? json_number_value(json_array_get(load, 0)) : NAN,
+        load ? json_number_value(json_array_get(load, 1)) : NAN,
+        load ? json_number_value(json_array_get(load, 2)) : NAN,
+        num(mem, "used"), num(mem, "available"), num(mem, "buffers"), num(mem, "cached"),
+        num(swap, "used"), num(tcp, "established"), num(m, "processes"), num(m, "uptime")}};
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         size_t i;
         json_t *x;
         json_array_foreach(json_object_get(m, sets[s].list), i, x) {
-            double v[TSDB_MAX_DS];
-            int n = 0;
-            for (const char *const *k = sets[s].ds; *k && n < TSDB_MAX_DS; k++)
-                v[n++] = num(x, *k);
-            if (tsdb_write(host, sets[s].kind, json_string_value(json_object_get(x, sets[s].key)), t, v, err,
-                           sizeof err) < 0)
-                log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+            tsdb_sample *o = &set[n++];
+            const char *name = json_string_value(json_object_get(x, sets[s].key));
+            int d = 0;
+            *o = (tsdb_sample){.kind = sets[s].kind, .name = name ? name : ""};
+            for (const char *const *k = sets[s].ds; *k && d < TSDB_MAX_DS; k++)
+                o->values[d++] = num(x, *k);
         }
     }
+    rc = tsdb_write_set(host, t, set, n, rs, err, sizeof err);
+    for (int i = 0; i < n && rc == 0; i++)
+        if (rs[i] < 0) {
+            char q[300];
+            log_warn("tsdb_write_failed", "host=%lld kind=%s name=%s err=\"%s\"", (long long)host, set[i].kind,
+                     log_kv_str(q, sizeof q, set[i].name), err);
+        }
+    if (rc < 0)
+        log_warn("tsdb_write_failed", "host=%lld err=\"%s\"", (long long)host, err);
+out:
+    if (set != stack)
+        free(set);
+    if (rs != res)
+        free(rs);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The dashboard's figures: CPU busy %, memory used %, fullest filesystem %. */
@@ -105,7 +137,8 @@ static db_val real_or_null(double v)
     return isnan(v) ? DB_NULLV : DB_REAL(v);
 }
 
-/* Store one checked report. Returns 1 stored, 0 skipped, -1 error.
+/* Store one checked report. Returns 1 stored, 0 skipped, -1 database
+ * error, -2 when its samples could not be journaled.
  * Duplicates (a replay of what already arrived) are recognised by the
  * agent's sequence number, which only grows, even across agent restarts;
  * the collection time is not used for that because the host's clock may be
@@ -120,12 +153,18 @@ static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep, int
     latest_figures(m, &cpu, &mem, &disk, &load1);
     json_t *iv = json_object_get(rep, "interval");
     const char *av = json_string_value(json_object_get(rep, "agent_version"));
-    /* One short transaction claims the report (the seq test makes a replayed
-     * duplicate match no row) and merges its facts; the RRD files are written
-     * after the commit, with no database lock held, so reports of different
-     * hosts are stored in parallel. One agent never has two reports in
-     * flight, so a host's files see its samples in order. */
-    if (db_begin(c) != DB_OK)
+    /* The samples first, with no database lock held: once they are
+     * journaled the report may be claimed (a replayed duplicate's samples
+     * are skipped by time). Then one UPDATE claims the report (the seq test
+     * makes a replayed duplicate match no row), in one short transaction
+     * with the merge of its facts when it has some. One agent never has two reports in flight, so a host's files
+     * see its samples in order. */
+    if (m && write_series(host, t, m) < 0)
+        return -2;
+    /* Without facts the claim is one statement, atomic on its own: no
+     * BEGIN/COMMIT round (it is most reports). */
+    bool tx = facts != NULL;
+    if (tx && db_begin(c) != DB_OK)
         return -1;
     int rc = db_query_one(c,
                           "UPDATE hosts SET last_seen_at = $1, last_report_time = $2, agent_interval = $3, "
@@ -140,61 +179,121 @@ static int store_report(app *a, db_conn *c, int64_t host, const json_t *rep, int
         db_rollback(c);
         return 0;
     }
-    if (rc != DB_OK || (facts && facts_merge(a, c, host, facts) != DB_OK) || db_commit(c) != DB_OK) {
+    if (rc != DB_OK || (tx && (facts_merge(a, c, host, facts) != DB_OK || db_commit(c) != DB_OK))) {
         json_decref(row);
         db_rollback(c);
         return -1;
     }
     *interval = json_integer_value(json_object_get(row, "agent_interval"));
     json_decref(row);
-    if (m)
-        write_series(host, t, m);
     return 1;
 }
 
-/* Inflate a gzip body; NULL when it is not valid gzip or is over limit. */
+/* Each thread that inflates bodies keeps one inflate stream, reset per
+ * body, and one output buffer: inflateInit2 allocated a 32 KiB window per
+ * body and the output buffer was a large malloc per report (together 7% of
+ * a report's CPU, much of it in malloc_consolidate). A buffer that grew past
+ * KEEP_MAX is given back after use. The key's destructor frees a thread's
+ * state when the thread exits. */
+enum { KEEP_MAX = 1 << 20 };
+
+typedef struct {
+    z_stream zs;
+    char *buf;
+    size_t cap;
+} inflater;
+
+static pthread_key_t inf_key;
+static pthread_once_t inf_once = PTHREAD_ONCE_INIT;
+static bool inf_key_ok;
+
+static void inflater_free(void *p)
+{
+    inflater *f = p;
+    inflateEnd(&f->zs);
+    free(f->buf);
+    free(f);
+}
+
+static void inf_key_init(void)
+{
+    inf_key_ok = pthread_key_create(&inf_key, inflater_free) == 0;
+}
+
+/* This thread's inflater, reset for a new gzip body; NULL when out of
+ * memory. */
+static inflater *thread_inflater(void)
+{
+    pthread_once(&inf_once, inf_key_init);
+    inflater *f = inf_key_ok ? pthread_getspecific(inf_key) : NULL;
+    if (f)
+        return inflateReset(&f->zs) == Z_OK ? f : NULL;
+    f = calloc(1, sizeof *f);
+    if (!f || inflateInit2(&f->zs, 16 + MAX_WBITS) != Z_OK) {
+        free(f);
+        return NULL;
+    }
+    if (!inf_key_ok || pthread_setspecific(inf_key, f) != 0) {
+        inflater_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Inflate a gzip body into this thread's buffer (valid until the thread's
+ * next gunzip or gunzip_done, not to be freed); NULL when it is not valid
+ * gzip, is over limit or memory runs out. */
 static char *gunzip(const char *in, size_t len, size_t limit, size_t *outlen)
 {
-    z_stream zs = {0};
-    char *out = NULL;
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    inflater *f = thread_inflater();
+    if (!f)
         return NULL;
-    size_t cap = len * 4 + 1024;
-    if (cap > limit)
-        cap = limit;
-    out = malloc(cap + 1);
-    if (!out)
-        goto fail;
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)len;
+    z_stream *zp = &f->zs;
+    size_t want = len * 4 + 1024 > limit ? limit : len * 4 + 1024;
+    if (f->cap < want) {
+        char *p = realloc(f->buf, want + 1);
+        if (!p)
+            return NULL;
+        f->buf = p;
+        f->cap = want;
+    }
+    zp->next_in = (Bytef *)(uintptr_t)in;
+    zp->avail_in = (uInt)len;
     for (;;) {
-        zs.next_out = (Bytef *)out + zs.total_out;
-        zs.avail_out = (uInt)(cap - zs.total_out);
-        int rc = inflate(&zs, Z_NO_FLUSH);
+        zp->next_out = (Bytef *)f->buf + zp->total_out;
+        zp->avail_out = (uInt)(f->cap - zp->total_out);
+        int rc = inflate(zp, Z_NO_FLUSH);
         if (rc == Z_STREAM_END)
             break;
         if (rc != Z_OK && rc != Z_BUF_ERROR)
-            goto fail;
-        if (zs.avail_out == 0) {
-            if (cap >= limit)
-                goto fail;
-            cap = cap * 2 > limit ? limit : cap * 2;
-            char *p = realloc(out, cap + 1);
+            return NULL;
+        if (zp->avail_out == 0) {
+            if (f->cap >= limit)
+                return NULL;
+            size_t cap = f->cap * 2 > limit ? limit : f->cap * 2;
+            char *p = realloc(f->buf, cap + 1);
             if (!p)
-                goto fail;
-            out = p;
+                return NULL;
+            f->buf = p;
+            f->cap = cap;
         } else if (rc == Z_BUF_ERROR) {
-            goto fail; /* truncated input */
+            return NULL; /* truncated input */
         }
     }
-    *outlen = zs.total_out;
-    out[*outlen] = '\0';
-    inflateEnd(&zs);
-    return out;
-fail:
-    inflateEnd(&zs);
-    free(out);
-    return NULL;
+    *outlen = zp->total_out;
+    f->buf[*outlen] = '\0';
+    return f->buf;
+}
+
+/* Give back this thread's output buffer if it grew past KEEP_MAX. */
+static void gunzip_done(void)
+{
+    inflater *f = inf_key_ok ? pthread_getspecific(inf_key) : NULL;
+    if (f && f->cap > KEEP_MAX) {
+        free(f->buf);
+        f->buf = NULL;
+        f->cap = 0;
+    }
 }
 
 /* The request body as a JSON value (handles gzip). Answers 400 on error. */
@@ -222,7 +321,8 @@ static json_t *report_body(http_req *r, http_resp *w)
     }
     json_error_t je;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    free(inflated);
+    if (inflated)
+        gunzip_done();
     if (!j)
         resp_error(w, 400, "bad_request", NULL, "malformed JSON at line %d: %s", je.line, je.text);
     return j;
@@ -233,6 +333,7 @@ void ingest_report(http_req *r, http_resp *w)
     json_t *j = report_body(r, w), *list = NULL;
     db_conn *c = NULL;
     char why[256];
+    const char *why_fail = NULL;
     int accepted = 0, skipped = 0;
     r->audit.skip = true;
     if (!j)
@@ -259,6 +360,8 @@ void ingest_report(http_req *r, http_resp *w)
         /* Each report is stored on its own: a failure answers 500 and the
          * agent resends the batch; what was stored is then skipped by seq. */
         int rc = store_report(r->app, c, r->auth.host_id, rep, &interval);
+        if (rc == -2)
+            why_fail = "cannot journal the report's samples (see the log)";
         if (rc < 0)
             goto fail;
         rc ? accepted++ : skipped++;
@@ -272,7 +375,7 @@ void ingest_report(http_req *r, http_resp *w)
                                 (json_int_t)interval));
     goto done;
 fail:
-    resp_internal(w, c ? db_errmsg(c) : "ingest");
+    resp_internal(w, why_fail ? why_fail : c ? db_errmsg(c) : "ingest");
 done:
     if (c)
         db_release(c);

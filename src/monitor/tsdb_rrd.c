@@ -1,5 +1,17 @@
-/* tsdb_rrd.c -- tsdb.h on librrd's thread-safe (_r) functions. */
+/* tsdb_rrd.c -- tsdb.h on librrd's thread-safe (_r) functions.
+ *
+ * This file knows the files: where a series lives (tsdb_path), how a file
+ * is laid out and created, and how samples are written (tsdb_rrd_put) and
+ * read back. tsdb_write_set() (and tsdb_write(), a set of one) does not
+ * touch the files: it formats each sample once ("t:v:v…", as librrd takes
+ * it) and hands the set to the write-behind queue (tsdb_queue.c), which
+ * journals it and writes each file's samples in batches, to the file or,
+ * with --rrdcached, to rrdcached. Reads first flush what is queued for the
+ * series they read (and have rrdcached flush the file), so a chart always
+ * shows every accepted sample.
+ */
 #include "monitor/tsdb.h"
+#include "monitor/tsdb_int.h"
 
 #include "common/log.h"
 
@@ -8,6 +20,7 @@
 #include <errno.h>
 #include <math.h>
 #include <rrd.h>
+#include <rrd_client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +42,7 @@ const tsdb_kind tsdb_kinds[] = {
 };
 
 static char root[1024];
+static char daemon_addr[1024]; /* rrdcached's address, "" = none */
 
 static int mkdir_p(const char *path)
 {
@@ -45,14 +59,35 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int tsdb_init(const char *dir)
+int tsdb_init(const char *dir, int flush_secs, const char *rrdcached)
 {
-    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root)
+    if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root || mkdir_p(root) < 0 ||
+        snprintf(daemon_addr, sizeof daemon_addr, "%s", rrdcached ? rrdcached : "") >= (int)sizeof daemon_addr)
         return -1;
-    return mkdir_p(root);
+    /* Not reaching rrdcached now is not fatal: the queue keeps the samples
+     * (and their journal) and tries again. */
+    rrd_clear_error();
+    if (daemon_addr[0] && rrdc_connect(daemon_addr) != 0)
+        log_warn("rrdcached_unreachable", "addr=%s err=\"%s\"", daemon_addr, rrd_get_error());
+    return tsdb_queue_start(root, flush_secs);
 }
 
-static const tsdb_kind *find_kind(const char *kind)
+/* Before reading a file: write what is queued for it, and have rrdcached
+ * write what it holds for it. */
+static void flush_for_read(int64_t host, const tsdb_kind *k, const char *name, const char *path)
+{
+    tsdb_queue_flush(host, k, name);
+    rrd_clear_error();
+    if (daemon_addr[0] && (rrdc_connect(daemon_addr) != 0 || rrdc_flush(path) != 0))
+        log_debug("rrdcached_flush_failed", "path=%s err=\"%s\"", path, rrd_get_error());
+}
+
+void tsdb_close(void)
+{
+    tsdb_queue_stop(true);
+}
+
+const tsdb_kind *tsdb_find_kind(const char *kind)
 {
     for (const tsdb_kind *k = tsdb_kinds; k->kind; k++)
         if (strcmp(k->kind, kind) == 0)
@@ -60,7 +95,7 @@ static const tsdb_kind *find_kind(const char *kind)
     return NULL;
 }
 
-static int nds(const tsdb_kind *k)
+int tsdb_nds(const tsdb_kind *k)
 {
     int n = 0;
     while (n < TSDB_MAX_DS && k->ds[n])
@@ -69,7 +104,7 @@ static int nds(const tsdb_kind *k)
 }
 
 /* name → file-name part: [A-Za-z0-9.-] kept, anything else _XX. */
-static int encode_name(const char *name, char *out, size_t cap)
+int tsdb_encode_name(const char *name, char *out, size_t cap)
 {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -86,7 +121,7 @@ static int encode_name(const char *name, char *out, size_t cap)
     return 0;
 }
 
-static int decode_name(const char *enc, char *out, size_t cap)
+int tsdb_decode_name(const char *enc, char *out, size_t cap)
 {
     size_t o = 0;
     for (const char *p = enc; *p; p++) {
@@ -104,22 +139,29 @@ static int decode_name(const char *enc, char *out, size_t cap)
     return 0;
 }
 
-static int file_path(int64_t host, const char *kind, const char *name, char *out, size_t cap)
+int tsdb_path(int64_t host, const char *kind, const char *name, char *out, size_t cap)
 {
     char enc[512];
     if (strcmp(kind, "host") == 0)
         return snprintf(out, cap, "%s/%lld/host.rrd", root, (long long)host) < (int)cap ? 0 : -1;
-    if (encode_name(name, enc, sizeof enc) < 0)
+    if (tsdb_encode_name(name, enc, sizeof enc) < 0)
         return -1;
     return snprintf(out, cap, "%s/%lld/%s-%s.rrd", root, (long long)host, kind, enc) < (int)cap ? 0 : -1;
 }
 
+/* Create the file for kind k at path, starting one step before t, so the
+ * first sample (at t) fills a whole step and shows on charts (a file that
+ * starts at t-1 leaves that step unknown). It is written as path.tmp and
+ * renamed, so a crash while creating leaves no half-written file under the
+ * series' name. */
 static int create_file(const char *path, const tsdb_kind *k, int64_t t)
 {
     const char *argv[TSDB_MAX_DS + 6];
-    char ds[TSDB_MAX_DS][64];
+    char ds[TSDB_MAX_DS][64], tmp[1300];
     int argc = 0;
-    for (int i = 0; i < nds(k); i++) {
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return -1;
+    for (int i = 0; i < tsdb_nds(k); i++) {
         snprintf(ds[i], sizeof ds[i], "DS:%s:GAUGE:%d:U:U", k->ds[i], HEARTBEAT);
         argv[argc++] = ds[i];
     }
@@ -132,54 +174,191 @@ static int create_file(const char *path, const tsdb_kind *k, int64_t t)
     argv[argc++] = "RRA:AVERAGE:0.5:60:9504";
     argv[argc++] = "RRA:MAX:0.5:60:9504";
     rrd_clear_error();
-    return rrd_create_r(path, STEP, (time_t)(t - 1), argc, argv);
+    if (rrd_create_r(tmp, STEP, (time_t)(t - STEP), argc, argv) != 0)
+        return -1;
+    if (rename(tmp, path) != 0) {
+        rrd_set_error("rename %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Write n's decimal digits (no sign) to p; returns how many (below). */
+static size_t put_digits(char *p, unsigned long long n);
+
+/* Append v to p as librrd reads it (strtod): whole numbers below 1e15
+ * exactly, other values from 1e-4 up with 6 significant digits (more for
+ * large ones: no exponent form), anything else with "%.6g". printf's float
+ * formatting was 7% of a report's CPU. p has room for 32 bytes. */
+static size_t put_value(char *p, double v)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    size_t o = 0;
+    int d = 0;
+    if (isnan(v))
+        return (size_t)snprintf(p, 32, "U");
+    if (!(a >= 1e-4 && a < 1e15))
+        return a == 0 ? (size_t)snprintf(p, 32, "0") : (size_t)snprintf(p, 32, "%.6g", v);
+    if (v < 0)
+        p[o++] = '-';
+    if (a >= 1) { /* k+1 digits before the point: 5-k after it */
+        int k = 0;
+        while (k < 15 && a >= pow10[k + 1])
+            k++;
+        d = a == floor(a) || k >= 5 ? 0 : 5 - k;
+    } else { /* j zeros after the point, then 6 digits */
+        int j = 0;
+        while (a * pow10[j + 1] < 1)
+            j++;
+        d = j + 6;
+    }
+    unsigned long long m = (unsigned long long)llround(a * pow10[d]);
+    o += put_digits(p + o, m / (unsigned long long)pow10[d]);
+    unsigned long long frac = m % (unsigned long long)pow10[d];
+    if (frac) {
+        p[o++] = '.';
+        for (int i = d - 1; i >= 0; i--)
+            p[o++] = (char)('0' + frac / (unsigned long long)pow10[i] % 10);
+        while (p[o - 1] == '0')
+            o--;
+    }
+    return o;
+}
+
+int tsdb_format_sample(const tsdb_kind *k, int64_t t, const double *values, char *out, size_t cap)
+{
+    size_t o = (size_t)snprintf(out, cap, "%lld", (long long)t);
+    for (int i = 0; i < tsdb_nds(k); i++) {
+        if (o + 34 > cap)
+            return -1;
+        out[o++] = ':';
+        o += put_value(out + o, values[i]);
+    }
+    if (o >= cap)
+        return -1;
+    out[o] = '\0';
+    return (int)o;
+}
+
+/* The file's last update time as rrdcached sees it (its cache may be ahead
+ * of the file), or the file's own without a daemon; -1 on error, -2 when
+ * the daemon cannot be reached. */
+static int64_t last_update(const char *path)
+{
+    rrd_clear_error();
+    if (!daemon_addr[0])
+        return (int64_t)rrd_last_r(path);
+    if (rrdc_connect(daemon_addr) != 0)
+        return -2;
+    time_t l = rrdc_last(path);
+    return l > 0 ? (int64_t)l : rrdc_is_any_connected() ? -1 : -2;
+}
+
+/* One update of n samples: to rrdcached when configured, else to the file.
+ * Returns 0, -1 on an error of the update, -2 when the daemon cannot be
+ * reached. */
+static int update(const char *path, int n, const char **samples)
+{
+    rrd_clear_error();
+    if (!daemon_addr[0])
+        return rrd_update_r(path, NULL, n, samples) == 0 ? 0 : -1;
+    if (rrdc_connect(daemon_addr) != 0)
+        return -2;
+    if (rrdc_update(path, n, samples) == 0)
+        return 0;
+    return rrdc_is_any_connected() ? -1 : -2;
+}
+
+int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char **samples, int n,
+                 int64_t *last, char *err, size_t errlen)
+{
+    char path[1200], dir[1100];
+    int skip = 0, rc;
+    if (tsdb_path(host, k->kind, name, path, sizeof path) < 0) {
+        snprintf(err, errlen, "series name too long");
+        return -1;
+    }
+    if (*last == TSDB_LAST_UNKNOWN && access(path, F_OK) != 0) {
+        /* No file yet: create it to start one step before the first sample. */
+        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
+        if (errno != ENOENT || mkdir_p(dir) < 0 || create_file(path, k, strtoll(samples[0], NULL, 10)) != 0) {
+            snprintf(err, errlen, "create %s: %s", path, errno != ENOENT ? strerror(errno) : rrd_get_error());
+            return -1;
+        }
+        *last = strtoll(samples[0], NULL, 10) - STEP;
+    } else if (*last == TSDB_LAST_UNKNOWN) {
+        int64_t l = last_update(path);
+        if (l <= 0) {
+            snprintf(err, errlen, "last update of %s: %s", path, l == -2 ? "rrdcached unreachable" : rrd_get_error());
+            return l == -2 ? -2 : -1;
+        }
+        *last = l;
+    }
+    /* librrd stops at the first sample not newer than the file's last one:
+     * leave those out (a journal replay writes some samples twice). */
+    while (skip < n && strtoll(samples[skip], NULL, 10) <= *last)
+        skip++;
+    if (skip == n)
+        return 0;
+    rc = update(path, n - skip, samples + skip);
+    if (rc != 0) {
+        const char *e = rrd_get_error();
+        *last = TSDB_LAST_UNKNOWN; /* read it again next time */
+        snprintf(err, errlen, "update %s: %s", path, rc == -2 ? "rrdcached unreachable" : e ? e : "unknown error");
+        return rc;
+    }
+    *last = strtoll(samples[n - 1], NULL, 10);
+    return 0;
+}
+
+int tsdb_write_set(int64_t host, int64_t t, const tsdb_sample *set, int n, int *res, char *err, size_t errlen)
+{
+    enum { CHUNK = 8 };
+    char samples[CHUNK][600], path[1200];
+    tsdb_item items[CHUNK];
+    int failed = 0;
+    for (int i0 = 0; i0 < n; i0 += CHUNK) {
+        int m = 0, idx[CHUNK];
+        for (int i = i0; i < n && i < i0 + CHUNK; i++) {
+            const tsdb_kind *k = tsdb_find_kind(set[i].kind);
+            if (res)
+                res[i] = -1;
+            if (!k || !set[i].name || tsdb_path(host, k->kind, set[i].name, path, sizeof path) < 0) {
+                snprintf(err, errlen, "bad series %s (unknown kind or name too long)",
+                         set[i].kind ? set[i].kind : "(null)");
+                continue;
+            }
+            if (tsdb_format_sample(k, t, set[i].values, samples[m], sizeof samples[m]) < 0) {
+                snprintf(err, errlen, "sample too long");
+                continue;
+            }
+            items[m] = (tsdb_item){.k = k, .name = set[i].name, .sample = samples[m]};
+            idx[m++] = i;
+        }
+        if (m == 0)
+            continue;
+        if (tsdb_queue_add(host, t, items, m, err, errlen) < 0) {
+            failed = 1;
+            continue;
+        }
+        for (int j = 0; res && j < m; j++)
+            res[idx[j]] = items[j].rc;
+    }
+    return failed ? -2 : 0;
 }
 
 int tsdb_write(int64_t host, const char *kind, const char *name, int64_t t, const double *values,
                char *err, size_t errlen)
 {
-    const tsdb_kind *k = find_kind(kind);
-    char path[1200], dir[1100], sample[1024];
-    if (!k || file_path(host, kind, name ? name : "", path, sizeof path) < 0) {
-        snprintf(err, errlen, "bad series %s", kind);
-        return -1;
-    }
-    size_t o = (size_t)snprintf(sample, sizeof sample, "%lld", (long long)t);
-    for (int i = 0; i < nds(k) && o < sizeof sample; i++) {
-        if (isnan(values[i]))
-            o += (size_t)snprintf(sample + o, sizeof sample - o, ":U");
-        else
-            o += (size_t)snprintf(sample + o, sizeof sample - o, ":%.6g", values[i]);
-    }
-    if (o >= sizeof sample) {
-        snprintf(err, errlen, "sample too long");
-        return -1;
-    }
-    const char *argv[1] = {sample};
-    rrd_clear_error();
-    int rc = rrd_update_r(path, NULL, 1, argv);
-    if (rc != 0 && rrd_get_error() && strstr(rrd_get_error(), "No such file")) {
-        /* First sample of this series: create the file, then write. Trying
-         * the update first spares an access() on every other sample. */
-        snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
-        if (mkdir_p(dir) < 0 || create_file(path, k, t) != 0) {
-            snprintf(err, errlen, "create %s: %s", path, rrd_get_error());
-            return -1;
-        }
-        rrd_clear_error();
-        rc = rrd_update_r(path, NULL, 1, argv);
-    }
-    if (rc != 0) {
-        const char *e = rrd_get_error();
-        /* "illegal attempt to update using time X when last update time is Y" */
-        if (e && strstr(e, "minimum one second step"))
-            return 1;
-        if (e && strstr(e, "last update time"))
-            return 1;
-        snprintf(err, errlen, "update %s: %s", path, e ? e : "unknown error");
-        return -1;
-    }
-    return 0;
+    tsdb_sample one = {.kind = kind, .name = name};
+    int res = -1;
+    if (tsdb_find_kind(kind))
+        memcpy(one.values, values, (size_t)tsdb_nds(tsdb_find_kind(kind)) * sizeof *values);
+    if (tsdb_write_set(host, t, &one, 1, &res, err, errlen) < 0)
+        return -2;
+    return res;
 }
 
 /* Pick the archive step from the range so a chart has at most ~1500 points. */
@@ -203,7 +382,11 @@ json_t *tsdb_read(int64_t host, const char *kind, const char *name, int64_t from
                   const char *cf)
 {
     char path[1200];
-    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0 || access(path, R_OK) != 0)
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
+        return NULL;
+    flush_for_read(host, k, name, path);
+    if (access(path, R_OK) != 0)
         return NULL;
     time_t start = (time_t)from, end = (time_t)to;
     unsigned long step = step_for(to - from), ds_cnt = 0;
@@ -295,8 +478,10 @@ int tsdb_read_text(int64_t host, const char *kind, const char *name, int64_t fro
                    const char *cf, int max_points, sbuf *out)
 {
     char path[1200], key[600];
-    if (!find_kind(kind) || file_path(host, kind, name, path, sizeof path) < 0)
+    const tsdb_kind *k = tsdb_find_kind(kind);
+    if (!k || tsdb_path(host, kind, name, path, sizeof path) < 0)
         return 0;
+    flush_for_read(host, k, name, path);
     time_t start = (time_t)from, end = (time_t)to;
     unsigned long step = step_for(to - from), ds_cnt = 0;
     char **ds_names = NULL;
@@ -357,6 +542,7 @@ json_t *tsdb_list(int64_t host)
 {
     char dir[1100];
     json_t *out = json_array();
+    tsdb_queue_flush_host(host, false); /* series with queued samples only */
     snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
     DIR *d = opendir(dir);
     if (!d)
@@ -372,14 +558,14 @@ json_t *tsdb_list(int64_t host)
         const char *kind = base;
         if (dash) {
             *dash = '\0';
-            if (decode_name(dash + 1, name, sizeof name) < 0)
+            if (tsdb_decode_name(dash + 1, name, sizeof name) < 0)
                 continue;
         }
-        const tsdb_kind *k = find_kind(kind);
+        const tsdb_kind *k = tsdb_find_kind(kind);
         if (!k)
             continue;
         json_t *s = series_head(kind, name), *ds = json_array();
-        for (int i = 0; i < nds(k); i++)
+        for (int i = 0; i < tsdb_nds(k); i++)
             json_array_append_new(ds, json_string(k->ds[i]));
         json_object_set_new(s, "ds", ds);
         json_array_append_new(out, s);
@@ -388,12 +574,36 @@ json_t *tsdb_list(int64_t host)
     return out;
 }
 
+/* Have rrdcached write and forget what it holds for the files in dir
+ * (before the directory moves). */
+static void daemon_forget_dir(const char *dir)
+{
+    char path[1400];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".rrd") != 0 ||
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        rrd_clear_error();
+        if (rrdc_connect(daemon_addr) != 0 || rrdc_flush(path) != 0 || rrdc_forget(path) != 0)
+            log_debug("rrdcached_forget_failed", "path=%s err=\"%s\"", path, rrd_get_error());
+    }
+    closedir(d);
+}
+
 int tsdb_archive(int64_t host)
 {
     char from[1100], to[1200], arch[1100];
     snprintf(from, sizeof from, "%s/%lld", root, (long long)host);
     snprintf(arch, sizeof arch, "%s/archive", root);
     snprintf(to, sizeof to, "%s/%lld-%lld", arch, (long long)host, (long long)time(NULL));
+    tsdb_queue_flush_host(host, true);
+    if (daemon_addr[0])
+        daemon_forget_dir(from);
     if (access(from, F_OK) != 0)
         return 0;
     if (mkdir_p(arch) < 0 || rename(from, to) != 0) {

@@ -8,6 +8,21 @@
  * waking one waiter. Every other call is argument checking plus dispatch to
  * the backend's run/script functions. Migrations are in db_migrate.c.
  *
+ * SQLite allows one writer at a time. Left to itself, a writer that finds the
+ * write lock taken SLEEPS in SQLite's busy handler (1, 2, 5, 10 ... ms) even
+ * when the lock is free again a few microseconds later; with several threads
+ * writing short transactions most of the time went to those sleeps. So for a
+ * backend that asks for it (serial_writers) the pool also has a writer gate:
+ * db_begin() enters it before BEGIN, db_commit()/db_rollback()/db_release()
+ * leave it when the transaction is over, and the backend enters it around a
+ * write statement run outside a transaction (db_writer_enter()). A waiter
+ * sleeps on a condition variable and wakes the moment the gate is left. The
+ * gate belongs to a connection, not a thread; a thread that holds it through
+ * one connection and writes through another does not wait for itself (it
+ * meets SQLite's busy timeout as before). Waiting ends after the same 5 s as
+ * SQLite's busy timeout, with DB_BUSY. Other processes (the sqlite3 shell, a
+ * second cairnd) still meet SQLite's own busy handling.
+ *
  * Columnar results (db_query_cols) are filled by the backend's run_cols;
  * this file frees them, finds columns and turns a cell into the JSON value
  * db_query() would have made, so both read paths agree to the byte.
@@ -23,10 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
     DB_POOL_MAX = 1024,    /* sanity bound on pool_size */
     DB_PARAMS_MAX = 32766, /* SQLite's default SQLITE_MAX_VARIABLE_NUMBER */
+    DB_GATE_WAIT_MS = 5000, /* as long as SQLite's busy timeout (db_sqlite.c) */
 };
 
 struct db {
@@ -34,6 +51,11 @@ struct db {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled when a connection returns to free_list */
     db_conn *free_list;
+    /* Writer gate (see the top), when be->serial_writers. */
+    pthread_mutex_t gate_mu;
+    pthread_cond_t gate_cv;      /* signalled when the gate is left */
+    db_conn *gate_holder;        /* connection inside, or NULL */
+    pthread_t gate_thread;       /* the thread that entered through it */
     int size;         /* connections opened, all listed in conns[] */
     db_conn *conns[]; /* every connection, for db_close() */
 };
@@ -58,6 +80,85 @@ void db_set_err(db_conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     (void)vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
+}
+
+/* ---- writer gate --------------------------------------------------------- */
+
+/* The gate's lock and a condition variable on the monotonic clock (a step
+ * of the wall clock must not cut a wait short or stretch it). 0 or -1. */
+static int gate_init(db *d)
+{
+    pthread_condattr_t ca;
+    int rc = -1;
+
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 || pthread_mutex_init(&d->gate_mu, NULL) != 0)
+        goto out;
+    if (pthread_cond_init(&d->gate_cv, &ca) != 0) {
+        pthread_mutex_destroy(&d->gate_mu);
+        goto out;
+    }
+    rc = 0;
+out:
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
+int db_writer_enter(db_conn *c)
+{
+    db *d = c->owner;
+    struct timespec until;
+    int rc = 1;
+
+    if (!d->be->serial_writers)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += DB_GATE_WAIT_MS / 1000;
+    until.tv_nsec += (long)(DB_GATE_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&d->gate_mu);
+    if (d->gate_holder == c || (d->gate_holder && pthread_equal(d->gate_thread, pthread_self()))) {
+        rc = 0; /* inside already, or this thread would wait for itself */
+        goto out;
+    }
+    while (d->gate_holder) {
+        if (pthread_cond_timedwait(&d->gate_cv, &d->gate_mu, &until) == ETIMEDOUT && d->gate_holder) {
+            db_set_err(c, "database is locked (another writer of this process kept it for %d ms)",
+                       DB_GATE_WAIT_MS);
+            rc = DB_BUSY;
+            goto out;
+        }
+    }
+    d->gate_holder = c;
+    d->gate_thread = pthread_self();
+out:
+    pthread_mutex_unlock(&d->gate_mu);
+    return rc;
+}
+
+void db_writer_leave(db_conn *c)
+{
+    db *d = c->owner;
+
+    pthread_mutex_lock(&d->gate_mu);
+    if (d->gate_holder == c) {
+        d->gate_holder = NULL;
+        pthread_cond_signal(&d->gate_cv);
+    }
+    pthread_mutex_unlock(&d->gate_mu);
+}
+
+/* Leave the gate if c entered it in db_begin() and its transaction is over. */
+static void gate_leave_if_done(db_conn *c)
+{
+    if (c->in_gate && !c->in_tx) {
+        c->in_gate = false;
+        db_writer_leave(c);
+    }
 }
 
 /* ---- URL and pool ------------------------------------------------------ */
@@ -85,7 +186,7 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
     const db_backend *be = NULL;
     const char *target = NULL;
     db *d = NULL;
-    bool mu_ok = false, cv_ok = false;
+    bool mu_ok = false, cv_ok = false, gate_ok = false;
 
     db_put_err(err, errlen, "%s", "");
     if (!out)
@@ -107,7 +208,8 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
     d->be = be;
     mu_ok = pthread_mutex_init(&d->mu, NULL) == 0;
     cv_ok = mu_ok && pthread_cond_init(&d->cv, NULL) == 0;
-    if (!cv_ok) {
+    gate_ok = cv_ok && gate_init(d) == 0;
+    if (!gate_ok) {
         db_put_err(err, errlen, "cannot create pool lock");
         goto fail;
     }
@@ -117,6 +219,7 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
             goto fail;
         c->owner = d;
         c->in_tx = false;
+        c->in_gate = false;
         c->next_free = d->free_list;
         d->free_list = c;
         d->conns[d->size++] = c;
@@ -127,6 +230,10 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
 fail:
     for (int i = 0; i < d->size; i++)
         be->close(d->conns[i]);
+    if (gate_ok) {
+        pthread_cond_destroy(&d->gate_cv);
+        pthread_mutex_destroy(&d->gate_mu);
+    }
     if (cv_ok)
         pthread_cond_destroy(&d->cv);
     if (mu_ok)
@@ -141,6 +248,8 @@ void db_close(db *d)
         return;
     for (int i = 0; i < d->size; i++)
         d->be->close(d->conns[i]);
+    pthread_cond_destroy(&d->gate_cv);
+    pthread_mutex_destroy(&d->gate_mu);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
     free(d);
@@ -181,6 +290,7 @@ void db_release(db_conn *c)
     if (d->be->tx_open(c)) /* the server's view, not just c->in_tx */
         (void)d->be->run(c, "ROLLBACK", NULL, 0, NULL, 0, NULL);
     c->in_tx = false;
+    gate_leave_if_done(c);
     pthread_mutex_lock(&d->mu);
     c->next_free = d->free_list;
     d->free_list = c;
@@ -459,9 +569,14 @@ int db_begin(db_conn *c)
         db_set_err(c, "a transaction is already open on this connection");
         return DB_ERR;
     }
+    rc = db_writer_enter(c);
+    if (rc < 0)
+        return rc;
+    c->in_gate = rc == 1;
     rc = c->owner->be->run(c, c->owner->be->begin_sql, NULL, 0, NULL, 0, NULL);
     if (rc == DB_OK)
         c->in_tx = true;
+    gate_leave_if_done(c); /* BEGIN failed */
     return rc;
 }
 
@@ -479,6 +594,7 @@ int db_commit(db_conn *c)
     /* A failed COMMIT may leave the transaction open (SQLite busy): then the
      * caller must still roll back; otherwise it is over either way. */
     c->in_tx = rc != DB_OK && c->owner->be->tx_open(c);
+    gate_leave_if_done(c);
     return rc;
 }
 
@@ -490,10 +606,12 @@ int db_rollback(db_conn *c)
         return DB_ERR;
     if (!c->owner->be->tx_open(c)) {
         c->in_tx = false; /* nothing open (or the backend already rolled back) */
+        gate_leave_if_done(c);
         return DB_OK;
     }
     rc = c->owner->be->run(c, "ROLLBACK", NULL, 0, NULL, 0, NULL);
     c->in_tx = false;
+    gate_leave_if_done(c);
     return rc;
 }
 

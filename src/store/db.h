@@ -92,7 +92,10 @@ db_conn *db_acquire(db *d);
 void db_release(db_conn *c);
 
 /* Transactions. db_begin() takes the write lock at once on SQLite
- * (BEGIN IMMEDIATE) so two writers never deadlock on upgrade. */
+ * (BEGIN IMMEDIATE) so two writers never deadlock on upgrade; before that
+ * it waits (up to 5 s, then DB_BUSY) until no other connection of the pool
+ * is writing (db.c's writer gate), so writers of this process queue up
+ * instead of sleeping in SQLite's busy handler. */
 int db_begin(db_conn *c);
 int db_commit(db_conn *c);
 int db_rollback(db_conn *c);

@@ -19,6 +19,7 @@ struct db_conn {
     db *owner;
     db_conn *next_free;
     bool in_tx;    /* db_begin() succeeded and no commit/rollback ended it yet */
+    bool in_gate;  /* db_begin() entered the writer gate (db.c) for this transaction */
     char err[512]; /* last error message, NUL-terminated */
 };
 
@@ -54,6 +55,8 @@ typedef struct db_backend {
     const char *id_column;    /* SQL substituted for "@ID@" in migrations */
     const char *migrate_lock; /* run first in each migration transaction to
                                * serialise migrating processes, or NULL */
+    bool serial_writers;      /* one writer at a time: the pool serialises
+                               * writers in-process (the writer gate, db.c) */
 } db_backend;
 
 extern const db_backend db_sqlite_backend;
@@ -61,6 +64,15 @@ extern const db_backend db_pg_backend;
 
 /* The backend a pool was opened with. */
 const db_backend *db_backend_of(const db *d);
+
+/* The writer gate (db.c), for a backend with serial_writers. Enter before
+ * writing: returns 1 when c is now inside (the caller leaves with
+ * db_writer_leave()), 0 when there is nothing to wait for (the backend does
+ * not serialise writers, c is inside already, or this thread is inside
+ * through another connection: it must not wait for itself), or DB_BUSY with
+ * c->err set when another connection stayed inside for 5 s. */
+int db_writer_enter(db_conn *c);
+void db_writer_leave(db_conn *c);
 
 /* Write a formatted message to a caller's (err, errlen) buffer, truncated to
  * fit; does nothing when err is NULL or errlen is 0. */

@@ -28,6 +28,12 @@
  *
  * Columnar results (db_query_cols) copy each row's text into one growing
  * block per result, cells keeping offsets until the last row is read.
+ *
+ * Writers: the backend sets serial_writers, so db.c's writer gate lets one
+ * transaction of this process write at a time and waiters wake as soon as it
+ * ends, instead of sleeping in SQLite's busy handler; a write statement run
+ * outside a transaction enters the gate around its steps here (gate_write).
+ * The 5 s busy timeout stays for other processes that open the file.
  */
 #include "store/db_impl.h"
 
@@ -411,6 +417,16 @@ static bool cols_finish(cols_build *b, db_cols *out)
 
 /* ---- backend entry points ---------------------------------------------- */
 
+/* Enter the writer gate when st writes outside a transaction (a
+ * transaction's writes are covered by db_begin()). Returns 1 when entered
+ * (the caller leaves), 0 when not needed, DB_BUSY on timeout. */
+static int gate_write(sqlite_conn *sc, sqlite3_stmt *st)
+{
+    if (!sqlite3_get_autocommit(sc->h) || sqlite3_stmt_readonly(st))
+        return 0;
+    return db_writer_enter(&sc->base);
+}
+
 static int sq_run(db_conn *c, const char *sql, const db_val *params, int n, json_t **rows, int max_rows,
                   int64_t *changes)
 {
@@ -418,7 +434,7 @@ static int sq_run(db_conn *c, const char *sql, const db_val *params, int n, json
     sqlite3_stmt *st = NULL;
     stmt_slot *slot = NULL;
     json_t *out = NULL;
-    int rc, src;
+    int rc, src, gate = 0;
     sqlite3_int64 total;
 
     if (rows)
@@ -434,6 +450,11 @@ static int sq_run(db_conn *c, const char *sql, const db_val *params, int n, json
     if (rows && !(out = json_array())) {
         rc = DB_ERR;
         db_set_err(c, "out of memory");
+        goto done;
+    }
+    gate = gate_write(sc, st);
+    if (gate < 0) {
+        rc = gate;
         goto done;
     }
     total = sqlite3_total_changes64(sc->h);
@@ -473,6 +494,8 @@ done:
     } else {
         sqlite3_finalize(st);
     }
+    if (gate == 1) /* after the reset: the statement's write is over */
+        db_writer_leave(c);
     return rc;
 }
 
@@ -625,4 +648,5 @@ const db_backend db_sqlite_backend = {
     .begin_sql = "BEGIN IMMEDIATE",
     .id_column = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .migrate_lock = NULL, /* BEGIN IMMEDIATE already takes the write lock */
+    .serial_writers = true,
 };

@@ -2,8 +2,8 @@
 // hand against a real cairnd: enrollment and host tokens, reports crafted
 // one field at a time, what a report may and may not change, malformed and
 // hostile bodies, the RRD archives at each resolution read back through
-// GET /api/v1/metrics, the online-dot data of the host list, and the
-// installer and binary served under /agent/.
+// GET /api/v1/metrics, no sample lost when cairnd is killed, the online-dot
+// data of the host list, and the installer and binary served under /agent/.
 //
 // A "machine" here is a machine id plus the host token it enrolled for; the
 // real cairn-agent is exercised in agent_live.test.mjs.
@@ -466,6 +466,36 @@ test('RRD archives: reports of the last 15 days read back at 1 min, 5 min and 1 
   assertError(r, 400, 'bad_request', 'hosts');
   r = await admin.get('/api/v1/metrics/999999');
   assertError(r, 404, 'not_found');
+});
+
+test('a crash of cairnd loses no accepted sample: what was answered 200 but not yet in the RRD file is replayed from the journal', async () => {
+  const m = await machineNow('crash-a');
+  const t0 = Math.floor(now() / 60) * 60 - 30 * 60;
+  const batch = (from, to) => ({ reports: Array.from({ length: to - from }, (_, k) => ({
+    v: 1, time: t0 + 60 * (from + k), seq: from + k + 1, interval: 60,
+    metrics: { cpu: { user: from + k + 1, idle: 50 }, filesystems: [{ mount: '/', used: 1, free: 3 }] },
+  })) });
+  const known = async () => {
+    const r = await admin.get(`/api/v1/metrics?hosts=${m.id}&from=${t0 - 60}&to=${t0 + 60 * 20}&series=host`);
+    assertStatus(r, 200, 'metrics');
+    const s = r.body.hosts[String(m.id)][0];
+    const col = s.ds.indexOf('cpu_user') + 1;
+    return s.rows.map((row) => row[col]).filter((v) => v !== null);
+  };
+  let r = await report(m.token, batch(0, 10));
+  assert.equal(r.body.accepted, 10);
+  assert.equal((await known()).length, 10); // the read wrote them to the file
+  // These ten are only queued (in memory and the journal): a file gets its
+  // samples 32 at a time, before a read, or every --rrd-flush seconds.
+  r = await report(m.token, batch(10, 20));
+  assert.equal(r.body.accepted, 10);
+  server.signal('SIGKILL');
+  await server.restart();
+  await server.waitForLog(/msg=tsdb_journal_replayed/);
+  assert.deepEqual(await known(), Array.from({ length: 20 }, (_, k) => k + 1));
+  // The agent goes on where it was.
+  r = await report(m.token, batch(19, 20));
+  assert.equal(r.body.skipped, 1, 'seq 20 was stored before the crash');
 });
 
 test('GET /agent/install.sh is a valid shell script for this server; GET /agent/cairn-agent is the agent binary', async () => {

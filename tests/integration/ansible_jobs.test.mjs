@@ -183,6 +183,39 @@ test('playbook with a library role and extra vars; idempotent; check mode change
   assertNoLeftovers();
 });
 
+test('a playbook job runs its roles at the versions of its creation; a rerun keeps them, a new job takes the edit', async () => {
+  const target = path.join(work, 'pinned.txt');
+  const role = uniq('pinned');
+  const roleFiles = (text) => JSON.stringify({
+    'tasks/main.yml': `- name: write the version\n  copy:\n    content: "${text}\\n"\n    dest: "{{ target }}"\n`,
+  });
+  let r = await admin.post('/api/v1/library', { kind: 'role', name: role, content: roleFiles('role v1') });
+  assertStatus(r, 201, 'role');
+  const roleId = r.body.id;
+  r = await admin.post('/api/v1/library', {
+    kind: 'playbook', name: uniq('pinsite'), content: `- hosts: all\n  gather_facts: false\n  roles:\n    - ${role}\n`,
+  });
+  assertStatus(r, 201, 'playbook');
+  const body = { hosts: [hosts['ans-a']], playbook_id: r.body.id, extra_vars: { target } };
+  const first = await runJob(body);
+  assert.equal(first.by['ans-a'].status, 'ok', JSON.stringify(first.by['ans-a']));
+  assert.equal(fs.readFileSync(target, 'utf8'), 'role v1\n');
+  assert.deepEqual(first.spec.roles.filter((x) => x.name === role), [{ id: roleId, name: role, version: 1 }], 'the job shows the role version it ran');
+
+  assertStatus(await admin.put(`/api/v1/library/${roleId}`, { content: roleFiles('role v2'), message: 'v2' }), 200, 'edit the role');
+  fs.rmSync(target);
+  const rr = await admin.post(`/api/v1/jobs/${first.id}/rerun`, { only_failed: false });
+  assertStatus(rr, 201, 'rerun');
+  const again = await waitJob(rr.body.id);
+  assert.equal(again.by['ans-a'].status, 'ok', JSON.stringify(again.by['ans-a']));
+  assert.equal(fs.readFileSync(target, 'utf8'), 'role v1\n', 'the rerun runs the role as the first run did');
+
+  const fresh = await runJob(body);
+  assert.equal(fresh.by['ans-a'].status, 'ok', JSON.stringify(fresh.by['ans-a']));
+  assert.equal(fs.readFileSync(target, 'utf8'), 'role v2\n', 'a new job runs the edited role');
+  assertNoLeftovers();
+});
+
 test('a playbook error fails every host with Ansible\'s message', async () => {
   const r = await admin.post('/api/v1/library', { kind: 'playbook', name: uniq('broken'), content: '- hosts: all\n  tasks:\n    - no_such_module_here: {}\n' });
   assertStatus(r, 201);

@@ -88,6 +88,30 @@ test('export: BOM, English or Chinese headers, references by name, no secrets, f
   assertError(await admin.get(`${API}/hosts?format=xlsx`), 400, 'bad_request', 'format');
 });
 
+test('export in Chinese: asset types and statuses by their Chinese names, English keeps the codes; both import back', async () => {
+  const tag = uniq('lbl');
+  const h = await mk(admin, 'hosts', { hostname: tag, ip: '10.32.0.1', asset_type: 'vm', asset_status: 'in_use' });
+  const cells = async (lang) => {
+    const [head, row] = parseCsv((await admin.get(`${API}/hosts?format=csv&lang=${lang}&ids=${h.id}`)).text.replace(/^\uFEFF/, ''));
+    return { head, row };
+  };
+  for (const lang of ['zh', 'zh-CN']) {
+    const { head, row } = await cells(lang);
+    assert.equal(row[head.indexOf('设备类型')], '虚拟机', lang);
+    assert.equal(row[head.indexOf('设备状态')], '使用中', lang);
+  }
+  const en = await cells('en');
+  assert.equal(en.row[en.head.indexOf('Asset type')], 'vm');
+  assert.equal(en.row[en.head.indexOf('Status')], 'in_use');
+  // The Chinese file comes back as the same codes.
+  const file = (await admin.get(`${API}/hosts?format=csv&lang=zh-CN&ids=${h.id}`)).text;
+  assertStatus(await admin.post(`${API}/hosts/bulk-delete`, { ids: [h.id] }), 200);
+  assert.deepEqual((await importCsv(admin, 'hosts', file)).body, { rows: 1, created: 1, updated: 0 });
+  const [back] = await listAll(admin, `${API}/hosts?q=${encodeURIComponent(tag)}`);
+  assert.equal(back.asset_type, 'vm');
+  assert.equal(back.asset_status, 'in_use');
+});
+
 test('export: selected ids, filters and search apply', async () => {
   const a = await mk(admin, 'hosts', { hostname: uniq('sel'), ip: '10.31.0.1' });
   const b = await mk(admin, 'hosts', { hostname: uniq('sel'), ip: '10.31.0.2' });

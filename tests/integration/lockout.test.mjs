@@ -103,3 +103,37 @@ test('the lockout ends after login_lockout_seconds; then the address limit appli
   await server.restart({ env: { CAIRN_TEST_CLOCK_OFFSET: '1400' } });
   assertStatus(await login(u.username, u.password), 200, 'the address lock ends too');
 });
+
+test('behind a trusted proxy the lock is per client address from X-Forwarded-For, which nobody else can forge', async () => {
+  const proxied = await startServer({ args: ['--trusted-proxies', '127.0.0.1, 10.0.0.0/8'] });
+  try {
+    const root = await adminClient(proxied);
+    await setSettings(root, { login_max_failures: 1000, login_ip_max_failures: 3, login_lockout_seconds: 600 });
+    const u = await makeUser(root);
+    const via = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
+    const loginFrom = (ip, name, pw) => new Client(proxied.url).post('/api/v1/auth/login', { username: name, password: pw }, via(ip));
+    for (let i = 0; i < 3; i++) assertError(await loginFrom('203.0.113.7', uniq('spray'), 'wrong-password'), 401);
+    assertError(await loginFrom('203.0.113.7', u.username, u.password), 423, 'locked');
+    // the spoofed hop a client puts in front is ignored; the proxy's own entry counts
+    assertError(await loginFrom('198.51.100.1, 203.0.113.7', u.username, u.password), 423, 'locked');
+    assertError(await loginFrom('203.0.113.7, 10.1.1.1', u.username, u.password), 423, 'locked'); // trusted hops are skipped
+    // other clients behind the same proxy still sign in
+    assertStatus(await loginFrom('203.0.113.8', u.username, u.password), 200, 'another client address');
+    assertStatus(await new Client(proxied.url).login(u.username, u.password), 200, 'the proxy itself (no header)');
+    const rows = await auditRows(root, { action: 'auth.login', user: u.username });
+    assert.equal(rows.find((r) => r.status === 423).ip, '203.0.113.7', 'the audit names the client, not the proxy');
+    assert.ok(rows.some((r) => r.status === 200 && r.ip === '203.0.113.8'));
+  } finally {
+    await proxied.stop();
+  }
+  // without trusted-proxies the header is ignored: all of this came from 127.0.0.1
+  const u2 = await makeUser(admin);
+  assertStatus(await new Client(server.url).post('/api/v1/auth/login', { username: u2.username, password: u2.password },
+    { headers: { 'X-Forwarded-For': '203.0.113.7' } }), 200);
+  const rows = await auditRows(adminToken, { action: 'auth.login', user: u2.username });
+  assert.equal(rows[0].ip, '127.0.0.1', 'a client cannot choose its address');
+});
+
+test('a bad trusted-proxies value stops cairnd at start with the reason', async () => {
+  await assert.rejects(startServer({ args: ['--trusted-proxies', '10.0.0.0/40'] }), /trusted-proxies: "10.0.0.0\/40" is not an IP address/);
+});

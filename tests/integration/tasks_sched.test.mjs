@@ -254,6 +254,26 @@ test('a role limited to one host group: its own tasks only; other tasks are not 
   const mine = await create({ job: { hosts: [host], command: 'echo mine' }, schedule: { type: 'cron', cron: '0 0 1 1 *' } }, scoped);
   assertStatus(await scoped.get(`/api/v1/tasks/${mine.id}`), 200, 'own task');
   assertError(await scoped.get(`/api/v1/tasks/${other.id}`), 404, 'not_found');
+  const mine2 = await create({ job: { groups: [group.body.id], command: 'echo mine too' }, schedule: { type: 'cron', cron: '0 0 1 1 *' } }, scoped);
+  const listed = await scoped.get('/api/v1/tasks?per_page=200');
+  assertStatus(listed, 200, 'scoped list');
+  const ids = listed.body.items.map((x) => x.id);
+  assert.ok(ids.includes(mine.id) && ids.includes(mine2.id), 'the scoped list holds its own tasks');
+  assert.ok(!ids.includes(other.id), 'the scoped list leaves out a task on a host outside its group');
+  for (const x of listed.body.items)
+    assert.ok((x.job.hosts || []).every((h) => h === host) && (x.job.groups || []).every((g) => g === group.body.id), `only tasks within the group: ${JSON.stringify(x.job)}`);
+  assert.equal(listed.body.total, ids.length, 'the total counts visible tasks only');
+  const searched = await scoped.get('/api/v1/tasks?q=secret');
+  assert.equal(searched.body.total, 0, 'a search cannot find a hidden task');
+  assert.equal((await admin.get('/api/v1/tasks?q=secret')).body.total, 1, 'the admin finds it');
+  const page = await scoped.get(`/api/v1/tasks?per_page=10&page=1&sort=-id&q=mine`);
+  assert.deepEqual(page.body.items.map((x) => x.id), [mine2.id, mine.id], 'sorted and paged among visible tasks');
+  assert.equal(page.body.total, 2);
+  const page2 = await scoped.get(`/api/v1/tasks?per_page=10&page=2&sort=-id&q=mine`);
+  assert.deepEqual(page2.body.items, [], 'past the last page: empty');
+  assert.equal(page2.body.total, 2);
+  assert.ok((await admin.get('/api/v1/tasks?per_page=200')).body.items.some((x) => x.id === other.id), 'the admin lists every task');
+  assertStatus(await scoped.del(`/api/v1/tasks/${mine2.id}`), 200, 'delete own second task');
   assertError(await scoped.patch(`/api/v1/tasks/${other.id}`, { schedule: { type: 'interval', every: 1, unit: 'seconds' } }), 404, 'not_found');
   assertError(await scoped.post(`/api/v1/tasks/${other.id}/run`), 404, 'not_found');
   assertError(await scoped.del(`/api/v1/tasks/${other.id}`), 404, 'not_found');

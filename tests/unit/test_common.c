@@ -447,6 +447,8 @@ static void test_config_bad_flags(void **state)
     expect_error("body-limit: expected bytes", "--body-limit", "100", NULL);
     expect_error("body-limit: expected bytes", "--body-limit", "1k", NULL);
     expect_error("log-level: expected debug, info, warn or error", "--log-level", "verbose", NULL);
+    expect_error("trusted-proxies: \"10.0.0.0/33\" is not an IP address", "--trusted-proxies", "10.0.0.0/33", NULL);
+    expect_error("trusted-proxies: \"nginx\" is not an IP address", "--trusted-proxies", "127.0.0.1,nginx", NULL);
     expect_error("unexpected argument \"serve\"", "serve", NULL);
     expect_error("unexpected argument \"-x\"", "-x", NULL);
     char longpath[CONFIG_PATH_MAX + 10];

@@ -17,8 +17,11 @@
 #include "common/util.h"
 #include "monitor/report.h"
 #include "monitor/tsdb.h"
+#include "monitor/tsdb_int.h"
 
+#include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,13 +404,14 @@ static int rrd_setup(void **state)
     snprintf(rrd_dir, sizeof rrd_dir, "/tmp/cairn-test-rrd-XXXXXX");
     if (!mkdtemp(rrd_dir))
         return -1;
-    return tsdb_init(rrd_dir);
+    return tsdb_init(rrd_dir, 0, NULL);
 }
 
 static int rrd_teardown(void **state)
 {
     (void)state;
     char cmd[128];
+    tsdb_close();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", rrd_dir);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -537,6 +541,148 @@ static void test_tsdb_names(void **state)
     assert_int_equal(access(arch, F_OK), 0);
 }
 
+/* The number of rows of series host/kind/name in [from, to] whose first
+ * value is known. */
+static size_t known_rows(int64_t host, const char *kind, const char *name, int64_t from, int64_t to)
+{
+    json_t *s = tsdb_read(host, kind, name, from, to, "AVERAGE"), *row;
+    size_t i, n = 0;
+    assert_non_null(s);
+    json_array_foreach(json_object_get(s, "rows"), i, row)
+        n += !isnan(col(row, 0));
+    json_decref(s);
+    return n;
+}
+
+/* A crash of cairnd loses no accepted sample: the journal is replayed at
+ * the next start, also when part of it was written already, and a line cut
+ * short by the crash is skipped. */
+static void test_tsdb_journal_replay(void **state)
+{
+    (void)state;
+    char err[300], path[400];
+    double v[TSDB_MAX_DS];
+    int64_t t0 = (util_now() / 60) * 60 - 200 * 60;
+    for (int i = 0; i < TSDB_MAX_DS; i++)
+        v[i] = 5;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(tsdb_write(21, "host", "", t0 + 60 * i, v, err, sizeof err), 0);
+        assert_int_equal(tsdb_write(21, "disk", "sda", t0 + 60 * i, v, err, sizeof err), 0);
+    }
+    /* Not newer than what is queued: skipped. */
+    assert_int_equal(tsdb_write(21, "host", "", t0 + 60 * 99, v, err, sizeof err), 1);
+    tsdb_queue_stop(false); /* a crash: the queue is gone, the journal stays */
+
+    /* The crash cut the last line short. */
+    snprintf(path, sizeof path, "%s/journal", rrd_dir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    struct dirent *e;
+    int journals = 0;
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, "journal.", 8) == 0) {
+            journals++;
+            snprintf(path, sizeof path, "%s/journal/%s", rrd_dir, e->d_name);
+        }
+    closedir(d);
+    assert_int_equal(journals, 1);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fprintf(f, "21 host _ %lld:7:7", (long long)(t0 + 60 * 100));
+    fclose(f);
+
+    assert_int_equal(tsdb_init(rrd_dir, 0, NULL), 0); /* the next start */
+    assert_int_equal(known_rows(21, "host", "", t0 - 60, t0 + 60 * 110), 100);
+    assert_int_equal(known_rows(21, "disk", "sda", t0 - 60, t0 + 60 * 110), 100);
+    /* The series go on where they stopped. */
+    assert_int_equal(tsdb_write(21, "host", "", t0 + 60 * 100, v, err, sizeof err), 0);
+    assert_int_equal(known_rows(21, "host", "", t0 - 60, t0 + 60 * 110), 101);
+}
+
+/* Many threads writing their own hosts' series at once: every sample is in
+ * its file afterwards, in order (an out-of-order sample would be refused by
+ * librrd and missing). */
+enum { WR_THREADS = 4, WR_SAMPLES = 150 };
+
+static void *series_writer(void *arg)
+{
+    int64_t host = (int64_t)(intptr_t)arg, t0 = (util_now() / 60) * 60 - 300 * 60;
+    double v[TSDB_MAX_DS] = {1, 2, 3, 4, 5, 6};
+    char err[300];
+    for (int i = 0; i < WR_SAMPLES; i++)
+        if (tsdb_write(host, "net", "eth0", t0 + 60 * i, v, err, sizeof err) != 0 ||
+            tsdb_write(host, "fs", "/", t0 + 60 * i, v, err, sizeof err) != 0)
+            return (void *)1;
+    return NULL;
+}
+
+static void test_tsdb_concurrent_writers(void **state)
+{
+    (void)state;
+    pthread_t th[WR_THREADS];
+    int64_t t0 = (util_now() / 60) * 60 - 300 * 60;
+    for (intptr_t i = 0; i < WR_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, series_writer, (void *)(100 + i)), 0);
+    for (int i = 0; i < WR_THREADS; i++) {
+        void *ret = NULL;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    for (int i = 0; i < WR_THREADS; i++) {
+        assert_int_equal(known_rows(100 + i, "net", "eth0", t0 - 60, t0 + 60 * WR_SAMPLES), WR_SAMPLES);
+        assert_int_equal(known_rows(100 + i, "fs", "/", t0 - 60, t0 + 60 * WR_SAMPLES), WR_SAMPLES);
+    }
+}
+
+/* Samples are formatted for librrd without printf: whole numbers exactly,
+ * others to 6 significant digits. */
+static void test_tsdb_format(void **state)
+{
+    (void)state;
+    static const double vals[] = {0, 1, -1, 42, 1e9, 3456789012.0, 99999999999999.0, 0.5, 12.34, -12.34,
+                                  123456.7, 9.9999996, 0.99999996, 0.0123456, 1e-4, 3.3e-5, 1e15, 2.5e17,
+                                  -7.125e-3, 65.43, 1234567.891};
+    const tsdb_kind *k = tsdb_find_kind("fs"); /* 4 data sources */
+    char out[256];
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        double v[4] = {vals[i], NAN, vals[i], 7};
+        assert_true(tsdb_format_sample(k, 1700000000, v, out, sizeof out) > 0);
+        char *p = out, *end;
+        assert_int_equal(strtoll(p, &end, 10), 1700000000);
+        assert_true(*end == ':');
+        double got = strtod(end + 1, &end);
+        assert_true(strncmp(end, ":U:", 3) == 0);
+        if (vals[i] == floor(vals[i]) && fabs(vals[i]) < 1e15)
+            assert_true(got == vals[i]); /* exact */
+        else
+            assert_true(fabs(got - vals[i]) <= 5e-6 * fabs(vals[i]));
+    }
+    double small[4] = {1, 2, 3, 4};
+    assert_int_equal(tsdb_format_sample(k, 1, small, out, 20), -1); /* does not fit: refused */
+}
+
+/* A report's samples in one call: each gets its own result. */
+static void test_tsdb_write_set(void **state)
+{
+    (void)state;
+    char err[300];
+    int res[3];
+    int64_t t = (util_now() / 60) * 60 - 600;
+    tsdb_sample set[3] = {{.kind = "host", .name = "", .values = {1, 2}},
+                          {.kind = "nosuchkind", .name = "x"},
+                          {.kind = "disk", .name = "vda", .values = {3, 4, 5, 6, 7}}};
+    assert_int_equal(tsdb_write_set(31, t, set, 3, res, err, sizeof err), 0);
+    assert_int_equal(res[0], 0);
+    assert_int_equal(res[1], -1);
+    assert_int_equal(res[2], 0);
+    assert_int_equal(tsdb_write_set(31, t, set, 3, res, err, sizeof err), 0); /* a replay */
+    assert_int_equal(res[0], 1);
+    assert_int_equal(res[2], 1);
+    json_t *r = tsdb_read(31, "disk", "vda", t - 60, t + 60, "AVERAGE");
+    assert_non_null(r);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest report[] = {
@@ -553,6 +699,10 @@ int main(void)
     const struct CMUnitTest rrd[] = {
         cmocka_unit_test(test_tsdb_roundtrip),
         cmocka_unit_test(test_tsdb_names),
+        cmocka_unit_test(test_tsdb_format),
+        cmocka_unit_test(test_tsdb_write_set),
+        cmocka_unit_test(test_tsdb_journal_replay),
+        cmocka_unit_test(test_tsdb_concurrent_writers),
     };
     int failed = cmocka_run_group_tests_name("report_check", report, NULL, NULL);
     failed += cmocka_run_group_tests_name("tsdb_rrd", rrd, rrd_setup, rrd_teardown);
