@@ -101,6 +101,16 @@ export async function login(page, url, username, password) {
   await page.waitForSelector('body[data-ready="1"]');
 }
 
+// A browser (en-US) signed in as the server's admin, with a 30 s default
+// timeout (jobs over SSH and chart refreshes are slow on a loaded 2-core
+// machine). Returns the launch() object; its .page is ready on the home page.
+export async function adminBrowser(server) {
+  const browser = await launch({ locale: 'en-US' });
+  browser.ctx.setDefaultTimeout(30000);
+  await login(browser.page, server.url, 'admin', server.adminPassword);
+  return browser;
+}
+
 /** Open a modal's form, returns its locator. */
 export async function modalShown(page, id) {
   const m = page.locator(`#${id}[data-shown="1"]`);

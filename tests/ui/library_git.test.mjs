@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { launch, login, screenshot, modalShown, modalGone, tableDrawn, toastMatching } from './browser.mjs';
+import { adminBrowser, modalGone, modalShown, screenshot, tableDrawn, toastMatching } from './browser.mjs';
 import { stepper, go, confirm, mk } from './ops_helpers.mjs';
 
 let server, admin, browser, page, work, repo;
@@ -40,10 +40,8 @@ before(async () => {
   server = await startServer({ args: ['--git-allow-local', '1'] });
   admin = await adminClient(server);
   await mk(admin, 'credentials', { name: 'ui-git-token', username: 'deploy', password: 'not-used-here' });
-  browser = await launch({ locale: 'en-US' });
+  browser = await adminBrowser(server);
   page = browser.page;
-  browser.ctx.setDefaultTimeout(30000);
-  await login(page, server.url, 'admin', server.adminPassword);
 });
 
 after(async () => {

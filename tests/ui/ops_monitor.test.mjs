@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, ROOT } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { launch, login, screenshot, toastMatching } from './browser.mjs';
+import { adminBrowser, screenshot, toastMatching } from './browser.mjs';
 import { mk, stepper, go, confirm } from './ops_helpers.mjs';
 
 const TOKEN = `ui-enroll-${process.pid}-0123456789abcdef`;
@@ -73,10 +73,8 @@ before(async () => {
   }, 30000);
   ids.agent = h.id;
   ids.agentName = h.hostname;
-  browser = await launch({ locale: 'en-US' });
+  browser = await adminBrowser(server);
   page = browser.page;
-  browser.ctx.setDefaultTimeout(30000); // a loaded 2-core machine is slow
-  await login(page, server.url, 'admin', server.adminPassword);
 });
 
 after(async () => {

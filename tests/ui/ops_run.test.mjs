@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, freePort } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { launch, login, screenshot, modalShown, modalGone, tableDrawn, toastMatching } from './browser.mjs';
+import { adminBrowser, modalGone, modalShown, screenshot, tableDrawn, toastMatching } from './browser.mjs';
 import { sshdStart, sshdStop, mk, stepper, go, confirm, jobDone, count, pane } from './ops_helpers.mjs';
 
 let server;
@@ -42,10 +42,8 @@ before(async () => {
   ids.closed = await mk(admin, 'hosts', { hostname: 'run-closed', ip: '127.0.0.1', ssh_port: await freePort(), credential_id: cred });
   ids.other = await mk(admin, 'hosts', { hostname: 'zz-other', ip: '127.0.0.2', ssh_port: port, credential_id: cred });
   ids.group = await mk(admin, 'groups', { name: 'ui-web', host_ids: [ids.b] });
-  browser = await launch({ locale: 'en-US' });
+  browser = await adminBrowser(server);
   page = browser.page;
-  browser.ctx.setDefaultTimeout(30000); // jobs over SSH are slow on a loaded 2-core machine
-  await login(page, server.url, 'admin', server.adminPassword);
 });
 
 after(async () => {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { launch, login, screenshot, modalShown, modalGone, tableDrawn, toastMatching } from './browser.mjs';
+import { adminBrowser, modalGone, modalShown, screenshot, tableDrawn, toastMatching } from './browser.mjs';
 import { sshdStart, sshdStop, mk, stepper, go, confirm, jobDone } from './ops_helpers.mjs';
 
 let server;
@@ -32,10 +32,8 @@ before(async () => {
   const cred = await mk(admin, 'credentials', { name: 'task-key', username: 'root', private_key: fs.readFileSync(ssh.key, 'utf8') });
   ids.host = await mk(admin, 'hosts', { hostname: 'task-host', ip: '127.0.0.1', ssh_port: Number(ssh.port), credential_id: cred });
   ids.group = await mk(admin, 'groups', { name: 'task-group', host_ids: [ids.host] });
-  browser = await launch({ locale: 'en-US' });
+  browser = await adminBrowser(server);
   page = browser.page;
-  browser.ctx.setDefaultTimeout(30000); // jobs over SSH are slow on a loaded 2-core machine
-  await login(page, server.url, 'admin', server.adminPassword);
 });
 
 after(async () => {
