@@ -8,11 +8,11 @@
 # What it does, all on 127.0.0.1 and in a temp dir removed at the end:
 #  1. installs ansible, pssh, time (Debian) when missing; builds cairnd
 #     (make build/cairnd) and bench/tools/treerun.c with gcc;
-#  2. starts ONE throwaway sshd (scripts/sshd-test.sh start TMP/sshd: root,
+#  2. starts ONE throwaway sshd (scripts/sshd-test.sh start TMP/sshd; every tool logs in as $BENCH_USER,
 #     key auth; its config already raises MaxStartups to 200:30:300 and
 #     MaxSessions to 100 -- checked here, raised and reloaded if not);
 #  3. starts cairnd on SQLite, signs in as admin and mints an API token,
-#     creates credential "bench-root" (root + the sshd's client key) and
+#     creates credential "bench-$BENCH_USER" (that user + the sshd's client key) and
 #     HOSTS host records bench-exec-NNN, every one pointing at that sshd;
 #  4. Cairn cold: POST /api/v1/jobs {"hosts": [all], "command": "uname -a"}
 #     as the first job of a fresh cairnd; wall = from just before the POST
@@ -51,6 +51,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HOSTS=${HOSTS:-100}
 A100_HOSTS=${A100_HOSTS:-30}
 ANSIBLE_DEFAULT_HOSTS=${ANSIBLE_DEFAULT_HOSTS:-$HOSTS}
+# The remote account every tool logs in as. Not root by default: root's
+# ~/.bashrc on a developer machine (pyenv, cargo...) can cost ~0.1 s of CPU per
+# command, which a server's root does not pay and which would make every tool
+# look alike; cairnbench is created with Debian's stock /etc/skel files.
+# BENCH_USER=root measures as before.
+BENCH_USER=${BENCH_USER:-cairnbench}
+export BENCH_USER
 CMD='uname -a'
 PY=/usr/bin/python3
 RESULTS=${RESULTS:-"$ROOT/bench/results/exec-latest.txt"}
@@ -127,6 +134,25 @@ if [ "${ms:-10}" -lt "$HOSTS" ] || [ "${mx:-10}" -lt "$HOSTS" ]; then
     sleep 1
     SSHD_PID=$(cat "$TMP/sshd/sshd.pid")
 fi
+REMOTE_TMP="$TMP/ansible-remote-tmp" # where Ansible puts its modules on the "remote"
+if [ "$BENCH_USER" != root ]; then
+    id "$BENCH_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$BENCH_USER" ||
+        die "cannot create the bench user $BENCH_USER"
+    # No password ('*'), but not locked ('!'): sshd without PAM refuses
+    # every login, keys included, to a locked account.
+    usermod -p '*' "$BENCH_USER"
+    # Its own copy of the public keys (sshd reads them as that user; the
+    # test sshd's directory is root's alone).
+    home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
+    install -d -m 700 -o "$BENCH_USER" "$home/.ssh"
+    install -m 600 -o "$BENCH_USER" "$TMP/sshd/authorized_keys" "$home/.ssh/authorized_keys"
+    REMOTE_TMP="$home/.ansible-bench-tmp" # $TMP is root's alone
+    sed -i "s/^AllowUsers root /AllowUsers root $BENCH_USER /" "$SSHD_CONF"
+    printf '\nMatch User %s\n    AuthorizedKeysFile .ssh/authorized_keys\n' "$BENCH_USER" >>"$SSHD_CONF"
+    kill -HUP "$SSHD_PID"
+    sleep 1
+    SSHD_PID=$(cat "$TMP/sshd/sshd.pid")
+fi
 SSHD_LIMITS="$(grep -E '^(MaxStartups|MaxSessions)' "$SSHD_CONF" | tr '\n' ' ')"
 say "sshd pid $SSHD_PID on 127.0.0.1:$SSH_PORT ($SSHD_LIMITS)"
 # The client key must be readable as ssh wants it (0600).
@@ -152,13 +178,15 @@ say "cairnd pid $CAIRN_PID on $BASE with $HOSTS hosts -> 127.0.0.1:$SSH_PORT"
 # ---- helpers -------------------------------------------------------------------
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }             # own utime+stime
 ticks_all() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"; } # + reaped children
-# The sshd's CPU: its master (with every connection process it has reaped)
-# plus the connection processes still alive (a client that leaves its
-# connection open has not been reaped yet).
+# The sshd's CPU: its whole process tree (a non-root login is two levels deep: the
+# "[priv]" monitor and the user's "@notty" process): each live process's own
+# and reaped children's CPU, so nothing is counted twice.
 sshd_ticks() {
-    local t p
-    t=$(ticks_all "$SSHD_PID")
-    for p in $(ps -o pid= --ppid "$SSHD_PID" 2>/dev/null); do
+    local t=0 p
+    for p in $(ps -e -o pid=,ppid= | awk -v root="$SSHD_PID" '
+        { parent[$1] = $2 }
+        END { for (p in parent) { q = p; while (q != "" && q != root && q in parent && q != parent[q]) q = parent[q]
+                                 if (q == root) print p } }'); do
         [ -r "/proc/$p/stat" ] && t=$((t + $(ticks_all "$p" 2>/dev/null || echo 0)))
     done
     echo "$t"
@@ -215,7 +243,7 @@ run_tree() { # name hosts expect-count count-regex outfile cmd...
 # What every remote command costs the server before it runs: the account's
 # shell start-up (bash sources ~/.bashrc for commands run by sshd). The
 # "remote" is this machine, so measure it here.
-RC_COST=$(/usr/bin/time -f '%e s wall, %U+%S s CPU' bash -c '. ~/.bashrc >/dev/null 2>&1; true' 2>&1 >/dev/null | tail -1)
+RC_COST=$(HOME=$(getent passwd "$BENCH_USER" | cut -d: -f6) /usr/bin/time -f '%e s wall, %U+%S s CPU' bash -c '. ~/.bashrc >/dev/null 2>&1; true' 2>&1 >/dev/null | tail -1)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_IDLE=$(kb "$CAIRN_PID" VmRSS)
 
@@ -225,22 +253,22 @@ run_cairn cairn_warm
 
 for i in $(seq "$HOSTS"); do echo "127.0.0.1:$SSH_PORT"; done >"$TMP/pssh.hosts"
 SSH_OPTS="-F /dev/null -i $KEY -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
-PSSH_CMD="parallel-ssh -p 100 -t 300 -h pssh.hosts -l root -x \"$SSH_OPTS\" '$CMD'"
+PSSH_CMD="parallel-ssh -p 100 -t 300 -h pssh.hosts -l $BENCH_USER -x \"$SSH_OPTS\" '$CMD'"
 run_tree pssh "$HOSTS" '\[SUCCESS\]' "$TMP/pssh.out" \
-    parallel-ssh -p 100 -t 300 -h "$TMP/pssh.hosts" -l root -x "$SSH_OPTS" "$CMD"
+    parallel-ssh -p 100 -t 300 -h "$TMP/pssh.hosts" -l "$BENCH_USER" -x "$SSH_OPTS" "$CMD"
 
 inventory() { # n -> inventory on stdout
     echo "[bench]"
     for i in $(seq -w 1 "$1"); do echo "bench-exec-$i ansible_host=127.0.0.1 ansible_port=$SSH_PORT"; done
     echo "[all:vars]"
-    echo "ansible_user=root"
+    echo "ansible_user=$BENCH_USER"
     echo "ansible_ssh_private_key_file=$KEY"
 }
 ANSIBLE_VERSION=$(ansible --version 2>/dev/null | sed -n 1p | tr -d '[]' || true)
 if [ "${SKIP_ANSIBLE:-0}" != 1 ]; then
     printf '[defaults]\n' >"$TMP/ansible.cfg"
     export ANSIBLE_CONFIG="$TMP/ansible.cfg" ANSIBLE_HOME="$TMP/ansible-home" ANSIBLE_HOST_KEY_CHECKING=False \
-        ANSIBLE_LOCAL_TEMP="$TMP/ansible-tmp" ANSIBLE_REMOTE_TMP="$TMP/ansible-remote-tmp" \
+        ANSIBLE_LOCAL_TEMP="$TMP/ansible-tmp" ANSIBLE_REMOTE_TMP="$REMOTE_TMP" \
         ANSIBLE_PYTHON_INTERPRETER=auto_silent ANSIBLE_NOCOLOR=1
     inventory "$ANSIBLE_DEFAULT_HOSTS" >"$TMP/inv-default"
     inventory "$A100_HOSTS" >"$TMP/inv-100"
@@ -338,13 +366,13 @@ EOF
 {
     echo "Cairn exec benchmark: '$CMD' on $HOSTS hosts over SSH ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet -- src 2>/dev/null || echo ' + uncommitted src changes'); $(nproc) CPUs; $(uname -sr); load before runs: $LOAD_BEFORE"
-    echo "one sshd ($(/usr/sbin/sshd -V 2>&1 | sed -n 1p | cut -d, -f1); $SSHD_LIMITS) on 127.0.0.1:$SSH_PORT; every host record points at it; root + ed25519 key"
+    echo "one sshd ($(/usr/sbin/sshd -V 2>&1 | sed -n 1p | cut -d, -f1); $SSHD_LIMITS) on 127.0.0.1:$SSH_PORT; every host record points at it; user $BENCH_USER + ed25519 key"
     echo "cairnd: $("$CAIRND" --version) defaults (50 host workers, libssh curve25519-sha256), $HOSTS hosts, idle RSS ${RSS_IDLE} kB"
     echo "peers: $(parallel-ssh --version 2>&1 | sed -n 1p | sed 's/^/pssh /'), OpenSSH client defaults (sntrup761x25519 KEX); $ANSIBLE_VERSION defaults (ssh ControlPersist, interpreter discovery)"
     echo
     cat "$TMP/table.txt"
     echo
-    echo "every remote command starts root's shell, which sources ~/.bashrc here: $RC_COST per command (measured on this"
+    echo "every remote command starts $BENCH_USER's shell, which sources ~/.bashrc here: $RC_COST per command (measured on this"
     echo "machine, which is also the 'remote'); it is the same for every tool and bounds wall time: 100 x that CPU / 2 cores."
     echo "wall s: Cairn = POST /api/v1/jobs sent -> cairnd's job_finished log line (ms); peers = process start -> exit."
     [ "${SKIP_ANSIBLE:-0}" = 1 ] || [ "$A100_HOSTS" = "$HOSTS" ] ||
@@ -360,7 +388,7 @@ EOF
     echo "  cairn:   POST $BASE/api/v1/jobs {\"hosts\": [$HOSTS ids], \"command\": \"$CMD\"} with Authorization: Bearer <API token>"
     echo "  pssh:    $PSSH_CMD   (pssh.hosts = $HOSTS x 127.0.0.1:PORT)"
     echo "  ansible: ansible all -i INV -m command -a '$CMD'   and   ansible all -i INV -f 100 -m command -a '$CMD'"
-    echo "           (INV: bench-exec-NNN ansible_host=127.0.0.1 ansible_port=PORT, ansible_user=root, ansible_ssh_private_key_file=KEY;"
+    echo "           (INV: bench-exec-NNN ansible_host=127.0.0.1 ansible_port=PORT, ansible_user=$BENCH_USER, ansible_ssh_private_key_file=KEY;"
     echo "            env ANSIBLE_HOST_KEY_CHECKING=False, private ANSIBLE_HOME/control path dir/temp dirs in the temp dir)"
     echo "command: bash bench/exec.sh   (HOSTS=$HOSTS A100_HOSTS=$A100_HOSTS ANSIBLE_DEFAULT_HOSTS=$ANSIBLE_DEFAULT_HOSTS$CAIRND_SET)"
 } >"$RESULTS"

@@ -6,7 +6,7 @@ through its own API (standard library only).
         sign in as admin, create an API token ("Authorization: Bearer ..."),
         write it to OUT_FILE.
     cairn_setup.py exec-hosts BASE TOKEN_FILE N IP PORT KEY_FILE OUT_FILE
-        create credential "bench-root" (user root, the private key of
+        create credential "bench-USER" (user $BENCH_USER, default root, the private key of
         KEY_FILE) and N hosts bench-exec-NNN at IP:PORT using it (one CSV
         import); write their ids, one per line, to OUT_FILE.
     cairn_setup.py job BASE TOKEN_FILE IDS_FILE COMMAND
@@ -18,6 +18,7 @@ through its own API (standard library only).
         print the site enrollment token.
 """
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -60,10 +61,11 @@ def main():
     base = a[1]
     if cmd == "exec-hosts":
         n, ip, port, keyfile, out = int(a[3]), a[4], a[5], a[6], a[7]
+        user = os.environ.get("BENCH_USER", "root")
         call(base, "POST", "/api/v1/credentials",
-             {"name": "bench-root", "username": "root", "port": int(port), "private_key": open(keyfile).read()},
+             {"name": f"bench-{user}", "username": user, "port": int(port), "private_key": open(keyfile).read()},
              token=tok)
-        lines = ["hostname,ip,ssh_port,credential_id"] + [f"bench-exec-{i:03d},{ip},{port},bench-root"
+        lines = ["hostname,ip,ssh_port,credential_id"] + [f"bench-exec-{i:03d},{ip},{port},bench-{user}"
                                                            for i in range(1, n + 1)]
         r = call(base, "POST", "/api/v1/hosts/import", ("\r\n".join(lines) + "\r\n").encode(), token=tok,
                  ctype="text/csv; charset=utf-8")
