@@ -226,7 +226,7 @@ int config_load(config *c, int argc, char **argv, char *err, size_t errlen)
     }
     if (c->config_file[0] && config_read_file(c, c->config_file, err, errlen) < 0)
         return -1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
             c->show_version = 1;
