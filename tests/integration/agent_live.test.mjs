@@ -26,8 +26,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { ROOT, startServer } from '../lib/harness.mjs';
+import { recordingHandler } from '../lib/agentproxy.mjs';
 import { adminClient } from '../lib/client.mjs';
 import { VERSION, assertStatus } from './common.mjs';
 
@@ -58,41 +58,7 @@ async function waitFor(what, fn, timeoutMs = 60000) {
 
 function startProxy(upstreamPort) {
   const log = [];
-  const srv = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const entry = { path: req.url, seqs: [], status: 0, answer: null };
-      if (req.url === '/api/v1/agent/report') {
-        const json = JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString());
-        entry.seqs = (json.reports || [json]).map((r) => r.seq);
-      }
-      log.push(entry);
-      const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url,
-        headers: { ...req.headers, connection: 'close' } }, (ur) => {
-        const back = [];
-        ur.on('data', (c) => back.push(c));
-        ur.on('end', () => {
-          const text = Buffer.concat(back);
-          entry.status = ur.statusCode;
-          try { entry.answer = JSON.parse(text.toString()); } catch { /* not JSON */ }
-          const h = { ...ur.headers };
-          delete h.connection;
-          delete h['transfer-encoding'];
-          h['content-length'] = text.length;
-          res.writeHead(ur.statusCode, h);
-          res.end(text);
-        });
-      });
-      up.on('error', () => {
-        entry.status = 502;
-        res.writeHead(502, { 'Content-Type': 'application/json' });
-        res.end('{"error":{"code":"bad_gateway","message":"cairnd is not answering"}}');
-      });
-      up.end(body);
-    });
-  });
+  const srv = http.createServer(recordingHandler(log, () => upstreamPort));
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({
     url: `http://127.0.0.1:${srv.address().port}`, log, close: () => new Promise((r) => srv.close(r)),
   })));

@@ -16,12 +16,11 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { ROOT, startServer } from '../lib/harness.mjs';
+import { recordingHandler } from '../lib/agentproxy.mjs';
 import { adminClient } from '../lib/client.mjs';
 import { assertStatus } from './common.mjs';
 
@@ -60,37 +59,7 @@ function startFront(cert, host = '127.0.0.1') {
   const log = [];
   const srv = https.createServer({
     key: fs.readFileSync(path.join(dir, `${cert}.key`)), cert: fs.readFileSync(path.join(dir, `${cert}.pem`)),
-  }, (req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const entry = { path: req.url, gzip: req.headers['content-encoding'] === 'gzip', seqs: [], status: 0 };
-      if (req.url === '/api/v1/agent/report') {
-        const json = JSON.parse((entry.gzip ? zlib.gunzipSync(body) : body).toString());
-        entry.seqs = (json.reports || [json]).map((r) => r.seq);
-      }
-      log.push(entry);
-      const up = http.request({ host: '127.0.0.1', port: server.port, method: req.method, path: req.url,
-        headers: { ...req.headers, connection: 'close' } }, (ur) => {
-        const back = [];
-        ur.on('data', (c) => back.push(c));
-        ur.on('end', () => {
-          const text = Buffer.concat(back);
-          entry.status = ur.statusCode;
-          try { entry.answer = JSON.parse(text.toString()); } catch { /* not JSON */ }
-          const h = { ...ur.headers };
-          delete h.connection;
-          delete h['transfer-encoding'];
-          h['content-length'] = text.length;
-          res.writeHead(ur.statusCode, h);
-          res.end(text);
-        });
-      });
-      up.on('error', () => { res.writeHead(502); res.end(); });
-      up.end(body);
-    });
-  });
+  }, recordingHandler(log, () => server.port));
   const handshakes = { tcp: 0 };
   srv.on('connection', () => { handshakes.tcp++; });
   return new Promise((resolve) => {
