@@ -16,6 +16,9 @@ PACKAGES="gcc make pkg-config libc6-dev
 # cairn-agent's own libcurl (scripts/build-curl.sh: Debian's curl source,
 # mbed TLS) and its TLS test (a CA made with openssl).
 PACKAGES="$PACKAGES dpkg-dev libmbedtls-dev openssl ca-certificates"
+# Test peers: git (the library's git-source tests make real repositories and
+# run git daemon) and rrdcached (tsdb's --rrdcached tests start one).
+PACKAGES="$PACKAGES git rrdcached"
 
 missing=""
 for p in $PACKAGES; do
