@@ -53,8 +53,9 @@ Q=${Q:-web}
 PY=/usr/bin/python3 # Debian's python3: python3-django lives there, not in a pyenv
 RESULTS=${RESULTS:-"$ROOT/bench/results/api-latest.txt"}
 
-say() { echo "api-bench: $*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH_NAME=api-bench
+# shellcheck source=bench/lib/common.sh
+. "$ROOT/bench/lib/common.sh"
 
 # ---- 1. tools --------------------------------------------------------------
 need=""
@@ -63,40 +64,18 @@ command -v wrk >/dev/null || need="$need wrk"
 [ -x /usr/bin/gunicorn ] || need="$need gunicorn"
 [ -x "$PY" ] && "$PY" -c 'import django' 2>/dev/null || need="$need python3-django"
 command -v curl >/dev/null || need="$need curl"
-if [ -n "$need" ]; then
-    [ "$(id -u)" -eq 0 ] || die "missing Debian packages:$need (run as root or: sudo apt-get install$need)"
-    say "installing$need"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
+# shellcheck disable=SC2086
+bench_install $need
 "$PY" -c 'import django, sys; sys.exit(0 if django.VERSION[:2] == (3, 2) else 1)' ||
     say "warning: Django $("$PY" -c 'import django; print(django.get_version())') is not the calibrated 3.2"
 
-CAIRND_NOTE=""
-if [ -n "${CAIRND:-}" ]; then
-    [ -x "$CAIRND" ] || die "CAIRND=$CAIRND is not an executable"
-    CAIRND_NOTE=" CAIRND=$CAIRND"
-    say "using CAIRND=$CAIRND (not rebuilt)"
-else
-    say "building cairnd and the console"
-    make -s -C "$ROOT" build/cairnd web >&2 || die "build failed (make build/cairnd web)"
-    CAIRND="$ROOT/build/cairnd"
-fi
+bench_cairnd web
 
 # ---- 2. temp dir, ports, cleanup --------------------------------------------
 TMP=$(mktemp -d /tmp/cairn-api-bench.XXXXXX)
 CAIRN_PID=""
 NC_PID=""
 DJ_PID=""
-stop_pid() { # pid: TERM, wait up to 10 s, then KILL
-    local pid=$1 i
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$DJ_PID"
     stop_pid "$NC_PID"
@@ -443,7 +422,7 @@ EOF
     echo
     echo "CPU us/req = server CPU time (cairnd threads, or gunicorn workers) / requests served."
     echo "other load = CPU cores used by processes other than the server and wrk during the run (a shared machine shows here)."
-    echo "command: bash bench/api.sh   (HOSTS=$HOSTS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS PAGE=$PAGE Q=$Q VARIED=${VARIED:-1}$CAIRND_NOTE)"
+    echo "command: bash bench/api.sh   (HOSTS=$HOSTS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS PAGE=$PAGE Q=$Q VARIED=${VARIED:-1}$CAIRND_GIVEN)"
 } >"$RESULTS"
 echo
 cat "$RESULTS"

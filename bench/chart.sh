@@ -44,38 +44,20 @@ WARM=${WARM:-30}
 PY=/usr/bin/python3
 RESULTS=${RESULTS:-"$ROOT/bench/results/chart-latest.txt"}
 
-say() { echo "chart-bench: $*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH_NAME=chart-bench
+# shellcheck source=bench/lib/common.sh
+. "$ROOT/bench/lib/common.sh"
 
 need=""
 command -v curl >/dev/null || need="$need curl"
 command -v gcc >/dev/null || need="$need gcc libc6-dev"
 [ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
-if [ -n "$need" ]; then
-    [ "$(id -u)" -eq 0 ] || die "missing Debian packages:$need"
-    say "installing$need"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
-if [ -n "${CAIRND:-}" ]; then
-    [ -x "$CAIRND" ] || die "CAIRND=$CAIRND is not an executable"
-else
-    say "building cairnd"
-    make -s -C "$ROOT" build/cairnd >&2 || die "build failed (make build/cairnd)"
-    CAIRND="$ROOT/build/cairnd"
-fi
+# shellcheck disable=SC2086
+bench_install $need
+bench_cairnd
 
 TMP=$(mktemp -d /tmp/cairn-chart-bench.XXXXXX)
 CAIRN_PID=""
-stop_pid() {
-    local pid=$1 i
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$CAIRN_PID"
     if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi

@@ -63,8 +63,9 @@ PY=/usr/bin/python3
 RESULTS=${RESULTS:-"$ROOT/bench/results/exec-latest.txt"}
 HZ=$(getconf CLK_TCK)
 
-say() { echo "exec-bench: $*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH_NAME=exec-bench
+# shellcheck source=bench/lib/common.sh
+. "$ROOT/bench/lib/common.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (the test sshd runs as root, see scripts/sshd-test.sh)"
 [ "$A100_HOSTS" -le "$HOSTS" ] || A100_HOSTS=$HOSTS
@@ -79,34 +80,14 @@ command -v parallel-ssh >/dev/null || need="$need pssh"
 command -v ssh >/dev/null || need="$need openssh-client"
 command -v curl >/dev/null || need="$need curl"
 command -v gcc >/dev/null || need="$need gcc libc6-dev"
-if [ -n "$need" ]; then
-    say "installing$need"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
+# shellcheck disable=SC2086
+bench_install $need
 
-if [ -n "${CAIRND:-}" ]; then
-    [ -x "$CAIRND" ] || die "CAIRND=$CAIRND is not an executable"
-    CAIRND_SET=" CAIRND=$CAIRND"
-else
-    say "building cairnd"
-    make -s -C "$ROOT" build/cairnd >&2 || die "build failed (make build/cairnd)"
-    CAIRND="$ROOT/build/cairnd"
-    CAIRND_SET=""
-fi
+bench_cairnd
 
 # ---- 2. temp dir, cleanup ----------------------------------------------------
 TMP=$(mktemp -d /tmp/cairn-exec-bench.XXXXXX)
 CAIRN_PID=""
-stop_pid() {
-    local pid=$1 i
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$CAIRN_PID"
     [ -d "$TMP/sshd" ] && "$ROOT/scripts/sshd-test.sh" stop "$TMP/sshd" >/dev/null 2>&1 || true
@@ -390,7 +371,7 @@ EOF
     echo "  ansible: ansible all -i INV -m command -a '$CMD'   and   ansible all -i INV -f 100 -m command -a '$CMD'"
     echo "           (INV: bench-exec-NNN ansible_host=127.0.0.1 ansible_port=PORT, ansible_user=$BENCH_USER, ansible_ssh_private_key_file=KEY;"
     echo "            env ANSIBLE_HOST_KEY_CHECKING=False, private ANSIBLE_HOME/control path dir/temp dirs in the temp dir)"
-    echo "command: bash bench/exec.sh   (HOSTS=$HOSTS A100_HOSTS=$A100_HOSTS ANSIBLE_DEFAULT_HOSTS=$ANSIBLE_DEFAULT_HOSTS$CAIRND_SET)"
+    echo "command: bash bench/exec.sh   (HOSTS=$HOSTS A100_HOSTS=$A100_HOSTS ANSIBLE_DEFAULT_HOSTS=$ANSIBLE_DEFAULT_HOSTS$CAIRND_GIVEN)"
 } >"$RESULTS"
 echo
 cat "$RESULTS"
