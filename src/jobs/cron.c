@@ -6,9 +6,10 @@
  *   2. the search: walk local calendar days forward (skipping months that
  *      cannot match), and within a matching day its hours and minutes in
  *      order; each local candidate is mapped to the first UTC instant that
- *      shows that wall-clock time, so gaps are skipped and overlaps run
- *      once. That mapping is strictly increasing, so the first candidate
- *      later than `after` is the answer.
+ *      shows that wall-clock time or a later one (cron_tz_local_reach), so
+ *      a time in a gap runs when the gap ends and an overlap runs once.
+ *      That mapping never decreases, so the first candidate mapped later
+ *      than `after` is the answer.
  * How: no global mutable state, no libc time-zone calls (localtime, tzset
  * and friends use process-global state); all calendar arithmetic is
  * integer-only on days since 1970-01-01 (H. Hinnant's algorithms).
@@ -415,7 +416,7 @@ static bool search_day(const cron_expr *e, const cron_tz *tz, int32_t min_off, i
             int64_t local = base + m * 60, t;
             if (!((e->minutes >> m) & 1u) || local - min_off <= after)
                 continue;
-            if (cron_tz_local_to_utc(tz, local, &t) && t > after) {
+            if ((t = cron_tz_local_reach(tz, local)) > after) {
                 *next = t;
                 return true;
             }

@@ -32,8 +32,10 @@
  * Time-zone rules for cron_next():
  *   - The expression is matched against local wall-clock time.
  *   - Gap (clocks jump forward): a local time that does not exist that day
- *     is skipped for that day; it does not run later instead. "30 2 * * *"
- *     in America/New_York does not run on the spring-forward day.
+ *     runs at the end of the gap, the instant the clocks jumped (as Vixie
+ *     cron does), once however many scheduled times the gap swallowed:
+ *     "30 2 * * *" in America/New_York runs at 03:00 EDT on the
+ *     spring-forward day, so a daily job never silently misses a day.
  *   - Overlap (clocks fall back): a local time that occurs twice runs once,
  *     at its first occurrence (the earlier instant, still on summer time).
  *     "*\/15 1 * * *" runs 01:00..01:45 EDT and not again in EST.
@@ -103,7 +105,7 @@ cron_status cron_parse(const char *text, cron_expr *out, char *err, size_t errle
 
 /* CRON_OK when some date matches e, else CRON_E_NEVER with a message such
  * as "day of month: 30 never occurs in February". Exact: cron_next() finds
- * a time for e iff this returns CRON_OK (time-zone gaps aside). */
+ * a time for e iff this returns CRON_OK, in every time zone. */
 cron_status cron_possible(const cron_expr *e, char *err, size_t errlen);
 
 /* True when a local wall-clock time matches e (mon 1-12, mday 1-31,
@@ -153,6 +155,12 @@ int32_t cron_tz_offset(const cron_tz *tz, int64_t t, bool *is_dst);
  * when it first occurs in tz. Returns false when that local time does not
  * exist (a DST gap). */
 bool cron_tz_local_to_utc(const cron_tz *tz, int64_t local, int64_t *utc);
+
+/* The first instant at which tz's wall clock shows `local` or a later
+ * time: the first occurrence of a time that exists, the end of the gap
+ * (the instant clocks jumped forward) for one that does not. Never
+ * decreases as `local` grows. This is when a schedule for `local` runs. */
+int64_t cron_tz_local_reach(const cron_tz *tz, int64_t local);
 
 /* The smallest and largest UTC offsets tz (NULL = UTC) ever uses: every
  * instant showing local time L lies in [L - max_off, L - min_off]. */

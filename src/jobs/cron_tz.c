@@ -11,7 +11,11 @@
  * localtime(), which rely on process-global state. Local -> UTC tries each
  * distinct offset the zone ever uses (a handful) and keeps the earliest
  * instant that really shows that local time: none in a gap, the first one
- * in an overlap. Leap seconds are not modelled (right/ zones are refused).
+ * in an overlap. "When is local time L reached" (cron_tz_local_reach, what
+ * the scheduler uses) walks the stretches of constant offset from the
+ * first instant that could show L and stops where the clock first shows L
+ * or jumps past it. Leap seconds are not modelled (right/ zones are
+ * refused).
  */
 #include "jobs/cron.h"
 
@@ -169,6 +173,59 @@ bool cron_tz_local_to_utc(const cron_tz *tz, int64_t local, int64_t *utc)
     if (found)
         *utc = best;
     return found;
+}
+
+/* The smallest instant later than t at which the offset may change
+ * (INT64_MAX when it never does again). Under the POSIX rule that is a
+ * start or end of summer time, or a new year of standard local time (the
+ * year rule_offset() evaluates the rule in); a candidate may turn out not
+ * to change anything, but no real change is ever missed. */
+static int64_t next_change(const cron_tz *tz, int64_t t)
+{
+    if (tz->ntrans > 0 && t < tz->trans[tz->ntrans - 1]) {
+        size_t lo = 0, hi = tz->ntrans - 1; /* smallest i with trans[i] > t */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tz->trans[mid] > t)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return tz->trans[lo];
+    }
+    if (!tz->has_rule || !tz->rule.has_dst)
+        return INT64_MAX;
+    const tz_rule *r = &tz->rule;
+    int64_t y0, best = INT64_MAX;
+    int m, d;
+    cron_days_to_civil(floor_div(t + r->std, 86400), &y0, &m, &d);
+    for (int64_t y = y0; y <= y0 + 1; y++) {
+        int64_t c[3] = {rule_local(&r->start, y) - r->std, rule_local(&r->end, y) - r->dst,
+                        cron_civil_to_days(y + 1, 1, 1) * 86400 - r->std};
+        for (int k = 0; k < 3; k++)
+            if (c[k] > t && c[k] < best)
+                best = c[k];
+    }
+    return best;
+}
+
+int64_t cron_tz_local_reach(const cron_tz *tz, int64_t local)
+{
+    int32_t min_off, max_off;
+    if (!tz)
+        tz = &utc_zone;
+    cron_tz_offset_range(tz, &min_off, &max_off);
+    /* walk the stretches of constant offset from the first instant that
+     * could show `local`; in each, the clock shows t + off */
+    for (int64_t t = local - max_off;;) {
+        int32_t off = cron_tz_offset(tz, t, NULL);
+        int64_t change = next_change(tz, t);
+        if (t + off >= local)
+            return t;
+        if (local - off < change)
+            return local - off;
+        t = change;
+    }
 }
 
 /* POSIX TZ strings ("EST5EDT,M3.2.0,M11.1.0", "<+08>-8"). */

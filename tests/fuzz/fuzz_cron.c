@@ -10,11 +10,11 @@
  *              a chain of next-run times in several zones from instants
  *              derived from the input, and check the invariants below.
  * Invariants (abort on violation): error messages are non-empty printable
- * ASCII; each next time is strictly later than the previous one, shows a
- * whole local minute that matches the expression, no matching minute lies
- * between it and the previous one (brute force over up to two days), and
- * it exists iff cron_possible() says so (in every zone fuzzed: none has a
- * gap that swallows all the matches of a possible expression). Built with
+ * ASCII; each next time is strictly later than the previous one and is a
+ * time the expression runs at (a whole local minute that matches, shown
+ * for the first time, or the end of a DST gap that swallowed one), no such
+ * time lies between it and the previous one (brute force over up to two
+ * days), and it exists iff cron_possible() says so, in every zone. Built with
  * ASan and UBSan, so any memory error or undefined behaviour also stops the
  * run. Seeds are in tests/fuzz/corpus/cron/.
  */
@@ -59,34 +59,83 @@ static uint64_t hash(const uint8_t *data, size_t size)
     return h;
 }
 
-/* Does instant u show a local minute in tz that matches e? */
-static int shows_match(const cron_expr *e, const cron_tz *tz, int64_t u)
+/* Does local wall-clock time `local` (seconds, as if UTC) match e? */
+static int local_matches(const cron_expr *e, int64_t local)
 {
-    int64_t local = u + cron_tz_offset(tz, u, NULL), y;
-    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400), y;
     int64_t sec = local - days * 86400;
     int m, d;
     cron_days_to_civil(days, &y, &m, &d);
-    return sec % 60 == 0 &&
-           cron_matches(e, m, d, cron_weekday(days), (int)(sec / 3600), (int)(sec / 60 % 60));
+    return cron_matches(e, m, d, cron_weekday(days), (int)(sec / 3600), (int)(sec / 60 % 60));
 }
 
-/* Brute force: no local minute strictly between after and next matches
- * at its first occurrence (checked when they are at most two days apart). */
+/* Does instant u show a local minute in tz that matches e? */
+static int shows_match(const cron_expr *e, const cron_tz *tz, int64_t u)
+{
+    int64_t local = u + cron_tz_offset(tz, u, NULL);
+    return ((local % 60) + 60) % 60 == 0 && local_matches(e, local);
+}
+
+/* Did the clocks jump forward at instant u over a local minute matching e?
+ * (the skipped local times are those after the one shown at u - 1 and
+ * before the one shown at u) */
+static int gap_match(const cron_expr *e, const cron_tz *tz, int64_t u)
+{
+    int64_t before = u - 1 + cron_tz_offset(tz, u - 1, NULL);
+    int64_t now = u + cron_tz_offset(tz, u, NULL);
+    for (int64_t l = before + 1 + ((-(before + 1)) % 60 + 60) % 60; l < now; l += 60)
+        if (local_matches(e, l))
+            return 1;
+    return 0;
+}
+
+/* Should e run at instant u: it shows a matching minute for the first
+ * time, or the clocks just jumped over one. */
+static int runs_at(const cron_expr *e, const cron_tz *tz, int64_t u)
+{
+    int64_t local = u + cron_tz_offset(tz, u, NULL), first;
+    if (shows_match(e, tz, u) && cron_tz_local_to_utc(tz, local, &first) && first == u)
+        return 1;
+    return gap_match(e, tz, u);
+}
+
+/* The instant in (lo, hi] where the offset changes (it differs at lo and
+ * hi); binary search for the first instant with hi's offset. */
+static int64_t change_between(const cron_tz *tz, int64_t lo, int64_t hi)
+{
+    int32_t off = cron_tz_offset(tz, hi, NULL);
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (cron_tz_offset(tz, mid, NULL) == off)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+/* Brute force: e should run at no instant strictly between after and next
+ * (checked when they are at most two days apart): every whole local
+ * minute, and every instant where the offset changes. */
 static void check_nothing_between(const cron_expr *e, const cron_tz *tz, int64_t after,
                                   int64_t next)
 {
     if (next - after > 2 * 86400)
         return;
+    int64_t prev = after;
     for (int64_t u = after + 1; u < next;) {
-        int64_t local = u + cron_tz_offset(tz, u, NULL), first;
+        int64_t local = u + cron_tz_offset(tz, u, NULL);
+        if (cron_tz_offset(tz, prev, NULL) != cron_tz_offset(tz, u, NULL)) {
+            int64_t c = change_between(tz, prev, u);
+            check(c >= next || !runs_at(e, tz, c), "an earlier run was skipped (gap)");
+        }
+        prev = u;
         int64_t r = ((local % 60) + 60) % 60;
         if (r != 0) {
             u += 60 - r;
             continue;
         }
-        if (shows_match(e, tz, u) && cron_tz_local_to_utc(tz, local, &first) && first == u)
-            check(0, "an earlier run was skipped");
+        check(!runs_at(e, tz, u), "an earlier run was skipped");
         u += 60;
     }
 }
@@ -106,7 +155,7 @@ static void chain(const cron_expr *e, const cron_tz *tz, int64_t after, int poss
         check(possible, "impossible expression ran");
         check(next > after, "next not after");
         check(next - after <= 146097LL * 86400 + 3 * 86400, "next beyond the search bound");
-        check(shows_match(e, tz, next), "next does not match");
+        check(runs_at(e, tz, next), "next is not a time e runs at");
         check_nothing_between(e, tz, after, next);
         after = next;
     }

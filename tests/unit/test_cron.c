@@ -373,9 +373,14 @@ static void test_vixie_day_rule(void **state)
 static void test_new_york_spring_forward(void **state)
 {
     (void)state;
-    /* 2024-03-10 02:00 EST -> 03:00 EDT: 02:30 does not exist that day */
+    /* 2024-03-10 02:00 EST -> 03:00 EDT: 02:30 does not exist that day, so
+     * it runs when the gap ends */
     SEQ("30 2 * * *", "America/New_York", "2024-03-09T02:00-05:00", "2024-03-09T02:30-05:00",
-        "2024-03-11T02:30-04:00", "2024-03-12T02:30-04:00");
+        "2024-03-10T03:00-04:00", "2024-03-11T02:30-04:00");
+    /* several times in the gap run once, and not again at 03:00 */
+    SEQ("*/20 2,3 * * *", "America/New_York", "2024-03-10T01:00-05:00",
+        "2024-03-10T03:00-04:00", "2024-03-10T03:20-04:00", "2024-03-10T03:40-04:00",
+        "2024-03-11T02:00-04:00");
     SEQ("*/30 * * * *", "America/New_York", "2024-03-10T01:00-05:00", "2024-03-10T01:30-05:00",
         "2024-03-10T03:00-04:00", "2024-03-10T03:30-04:00");
     SEQ("0 * * * *", "America/New_York", "2024-03-10T00:30-05:00", "2024-03-10T01:00-05:00",
@@ -383,8 +388,10 @@ static void test_new_york_spring_forward(void **state)
     SEQ("0 12 * * *", "America/New_York", "2024-03-08T13:00-05:00", "2024-03-09T12:00-05:00",
         "2024-03-10T12:00-04:00", "2024-03-11T12:00-04:00");
     /* past the transition table (2037): the POSIX rule of the file's footer */
-    SEQ("30 2 * * *", "America/New_York", "2040-03-10T03:00-05:00", "2040-03-12T02:30-04:00");
-    SEQ("30 2 * * *", "America/New_York", "2099-03-07T03:00-05:00", "2099-03-09T02:30-04:00");
+    SEQ("30 2 * * *", "America/New_York", "2040-03-10T03:00-05:00", "2040-03-11T03:00-04:00",
+        "2040-03-12T02:30-04:00");
+    SEQ("30 2 * * *", "America/New_York", "2099-03-07T03:00-05:00", "2099-03-08T03:00-04:00",
+        "2099-03-09T02:30-04:00");
 }
 
 static void test_new_york_fall_back(void **state)
@@ -410,13 +417,19 @@ static void test_berlin(void **state)
 {
     (void)state;
     /* 2024-03-31 02:00 CET -> 03:00 CEST; 2024-10-27 03:00 CEST -> 02:00 CET */
-    SEQ("30 2 * * *", "Europe/Berlin", "2024-03-30T03:00+01:00", "2024-04-01T02:30+02:00");
+    SEQ("30 2 * * *", "Europe/Berlin", "2024-03-30T03:00+01:00", "2024-03-31T03:00+02:00",
+        "2024-04-01T02:30+02:00");
+    /* only on a 29 March that is a Sunday, which in Berlin is always the
+     * spring-forward day: it still runs, at 03:00 (found by the fuzzer) */
+    SEQ("01 02 29 3 */7", "Europe/Berlin", "2025-01-01T00:00Z", "2026-03-29T03:00+02:00",
+        "2037-03-29T03:00+02:00");
     SEQ("0 */1 31 3 *", "Europe/Berlin", "2024-03-31T00:30+01:00", "2024-03-31T01:00+01:00",
         "2024-03-31T03:00+02:00", "2024-03-31T04:00+02:00");
     SEQ("30 2 * * *", "Europe/Berlin", "2024-10-26T12:00+02:00", "2024-10-27T02:30+02:00",
         "2024-10-28T02:30+01:00");
     SEQ("0 9 * * MON-FRI", "Europe/Berlin", "2024-03-29T12:00+01:00", "2024-04-01T09:00+02:00");
-    SEQ("30 2 * * *", "Europe/Berlin", "2060-03-27T12:00+01:00", "2060-03-29T02:30+02:00");
+    SEQ("30 2 * * *", "Europe/Berlin", "2060-03-27T12:00+01:00", "2060-03-28T03:00+02:00",
+        "2060-03-29T02:30+02:00");
 }
 
 static void test_shanghai(void **state)
@@ -441,13 +454,16 @@ static void test_other_zones(void **state)
     SEQ("30 2 * * *", "Australia/Sydney", "2024-04-06T12:00+11:00", "2024-04-07T02:30+11:00",
         "2024-04-08T02:30+10:00");
     /* and enters it 2024-10-06 02:00 -> 03:00 */
-    SEQ("30 2 * * *", "Australia/Sydney", "2024-10-05T12:00+10:00", "2024-10-07T02:30+11:00");
+    SEQ("30 2 * * *", "Australia/Sydney", "2024-10-05T12:00+10:00", "2024-10-06T03:00+11:00",
+        "2024-10-07T02:30+11:00");
     /* Lord Howe moves by 30 minutes (2024-10-06 02:00 -> 02:30) */
-    SEQ("15 2 * * *", "Australia/Lord_Howe", "2024-10-05T12:00+10:30", "2024-10-07T02:15+11:00");
+    SEQ("15 2 * * *", "Australia/Lord_Howe", "2024-10-05T12:00+10:30", "2024-10-06T02:30+11:00",
+        "2024-10-07T02:15+11:00");
     /* Kathmandu +05:45 */
     SEQ("0 0 * * *", "Asia/Kathmandu", "2024-01-01T00:00Z", "2024-01-01T18:15Z");
-    /* Samoa skipped 2011-12-30 entirely */
-    SEQ("0 12 * * *", "Pacific/Apia", "2011-12-29T12:00-10:00", "2011-12-31T12:00+14:00");
+    /* Samoa skipped 2011-12-30 entirely: its noon runs when the day ends */
+    SEQ("0 12 * * *", "Pacific/Apia", "2011-12-29T12:00-10:00", "2011-12-31T00:00+14:00",
+        "2011-12-31T12:00+14:00");
     SEQ("0 0 * * *", "Etc/GMT+5", "2024-01-01T00:00Z", "2024-01-01T05:00Z");
 }
 
@@ -622,8 +638,14 @@ static void test_local_to_utc(void **state)
     (void)state;
     cron_tz *tz = zone("America/New_York");
     int64_t u;
-    /* gap */
+    /* gap: no instant shows it; it is reached when the clocks jump */
     assert_false(cron_tz_local_to_utc(tz, t("2024-03-10T02:30Z"), &u));
+    assert_true(cron_tz_local_reach(tz, t("2024-03-10T02:30Z")) == t("2024-03-10T03:00-04:00"));
+    assert_true(cron_tz_local_reach(tz, t("2024-03-10T03:00Z")) == t("2024-03-10T03:00-04:00"));
+    assert_true(cron_tz_local_reach(tz, t("2024-03-10T01:59Z")) == t("2024-03-10T01:59-05:00"));
+    assert_true(cron_tz_local_reach(tz, t("2024-11-03T01:30Z")) == t("2024-11-03T01:30-04:00"));
+    /* past the table, under the POSIX rule */
+    assert_true(cron_tz_local_reach(tz, t("2099-03-08T02:10Z")) == t("2099-03-08T03:00-04:00"));
     /* overlap: the first (EDT) occurrence */
     assert_true(cron_tz_local_to_utc(tz, t("2024-11-03T01:30Z"), &u));
     assert_true(u == t("2024-11-03T01:30-04:00"));
@@ -635,10 +657,21 @@ static void test_local_to_utc(void **state)
     cron_tz_free(tz);
 }
 
+/* Does local wall-clock time `local` (seconds, as if UTC) match e? */
+static bool local_matches(const cron_expr *e, int64_t local)
+{
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400), y;
+    int64_t sec = local - days * 86400;
+    int m, d;
+    cron_days_to_civil(days, &y, &m, &d);
+    return cron_matches(e, m, d, cron_weekday(days), (int)(sec / 3600), (int)(sec / 60 % 60));
+}
+
 /* Differential test: cron_next() against a brute-force scan of every UTC
  * minute with glibc's localtime_r, near DST changes in several zones. A
  * minute is a run when its local time matches and no earlier instant (30,
- * 60 or 120 minutes before) showed the same local time. */
+ * 60 or 120 minutes before) showed the same local time, or when the clocks
+ * just jumped forward over a local minute that matches. */
 static void test_random_vs_glibc(void **state)
 {
     (void)state;
@@ -673,6 +706,15 @@ static void test_random_vs_glibc(void **state)
             time_t tt = (time_t)u, te;
             struct tm tm, tme;
             localtime_r(&tt, &tm);
+            te = (time_t)(u - 60);
+            localtime_r(&te, &tme);
+            bool gap_run = false;
+            for (int64_t l = u - 60 + tme.tm_gmtoff + 60; l < u + tm.tm_gmtoff; l += 60)
+                gap_run = gap_run || local_matches(&e, l);
+            if (gap_run && tm.tm_sec == 0) {
+                want = u;
+                break;
+            }
             if (tm.tm_sec != 0 ||
                 !cron_matches(&e, tm.tm_mon + 1, tm.tm_mday, tm.tm_wday, tm.tm_hour, tm.tm_min))
                 continue;

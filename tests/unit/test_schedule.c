@@ -431,8 +431,9 @@ static void test_cron_dst_days(void **state)
     s = parse("{\"type\":\"cron\",\"cron\":\"30 2 * * *\",\"timezone\":\"America/New_York\"}");
     st = (sched_state){.anchor = t("2024-03-09T00:00-05:00")};
     assert_int_equal(simulate(s, &st, st.anchor, t("2024-03-12T12:00-04:00"), 60, runs, 64,
-                              NULL), 3); /* 9th, 11th, 12th; none on the 10th */
-    assert_true(runs[1] == t("2024-03-11T02:30-04:00"));
+                              NULL), 4); /* every day; the 10th's 02:30 does not exist */
+    assert_true(runs[1] == t("2024-03-10T03:00-04:00"));
+    assert_true(runs[2] == t("2024-03-11T02:30-04:00"));
     schedule_free(s);
 }
 
