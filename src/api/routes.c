@@ -34,6 +34,7 @@ const route cairn_routes[] = {
     {"PATCH", "/api/v1/users/{id}", "users:edit", users_update, "user.update", 0, 0, NULL},
     {"DELETE", "/api/v1/users/{id}", "users:edit", users_delete, "user.delete", 0, 0, NULL},
     {"POST", "/api/v1/users/{id}/password", "users:admin", users_reset_password, "user.password_reset", ROUTE_SLOW, 0, NULL},
+    {"POST", "/api/v1/users/{id}/unlock", "users:admin", users_unlock, "user.unlock", 0, 0, NULL},
 
     {"GET", "/api/v1/roles", "users:view", roles_list, NULL, 0, 0, NULL},
     {"POST", "/api/v1/roles", "users:edit", roles_create, "role.create", 0, 0, NULL},

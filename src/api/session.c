@@ -44,6 +44,26 @@ static void count_failure(app *a, db_conn *c, const char *key, int64_t max)
             DB_ARGS(DB_INT(now + window), DB_INT(now), DB_TEXT(key), DB_INT(max)), NULL);
 }
 
+int64_t session_user_locked_until(db_conn *c, const char *username)
+{
+    char key[160];
+    if (snprintf(key, sizeof key, "user:%s", username) >= (int)sizeof key)
+        return 0;
+    int64_t until = locked_until(c, key);
+    return until > util_now() ? until : 0;
+}
+
+int session_unlock_user(db_conn *c, const char *username)
+{
+    char key[160];
+    if (snprintf(key, sizeof key, "user:%s", username) >= (int)sizeof key)
+        return 0;
+    int was = session_user_locked_until(c, username) > 0;
+    if (db_exec(c, "DELETE FROM login_throttle WHERE key = $1", DB_ARGS(DB_TEXT(key)), NULL) != DB_OK)
+        return -1;
+    return was;
+}
+
 json_t *session_user_json(app *a, int64_t user_id)
 {
     json_t *u = NULL, *role = NULL;

@@ -12,6 +12,7 @@
 #define CAIRN_SESSION_H
 
 #include "http/http.h"
+#include "store/db.h"
 
 #include <stdint.h>
 
@@ -22,6 +23,16 @@ void session_change_password(http_req *r, http_resp *w);
 
 /* Delete user_id's sessions except the one whose hash is keep (may be NULL). */
 void session_revoke_user(app *a, int64_t user_id, const char *keep);
+
+/* When username's login lock ends (Unix seconds), 0 when it is not locked
+ * (or on a database error). */
+int64_t session_user_locked_until(db_conn *c, const char *username);
+
+/* Lift username's login lock and forget its failed attempts (an admin's
+ * unlock, or a password reset). Returns 1 when it was locked, 0 when not,
+ * -1 on a database error (db_errmsg(c) says which). The per-address lock
+ * is left alone: it protects against guessing many names. */
+int session_unlock_user(db_conn *c, const char *username);
 
 /* The public description of a user (no hash) as JSON, with role and
  * permissions; NULL when missing. */

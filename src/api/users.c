@@ -49,6 +49,12 @@ static const listq_field user_list_fields[] = {
     {NULL, 0},
 };
 
+/* locked_until: when the user's login lock ends, null when not locked. */
+static void set_locked_until(json_t *u, int64_t until)
+{
+    json_object_set_new(u, "locked_until", until > util_now() ? json_integer(until) : json_null());
+}
+
 /* active and superuser as true/false, as in GET /users/{id}. */
 static int users_expand(db_conn *c, json_t *items)
 {
@@ -56,6 +62,7 @@ static int users_expand(db_conn *c, json_t *items)
     size_t i;
     json_t *u;
     json_array_foreach(items, i, u) {
+        set_locked_until(u, json_integer_value(json_object_get(u, "locked_until")));
         json_object_set_new(u, "active", json_boolean(json_integer_value(json_object_get(u, "active"))));
         json_object_set_new(u, "superuser",
                             json_boolean(json_integer_value(json_object_get(u, "superuser"))));
@@ -80,8 +87,9 @@ void users_list(http_req *r, http_resp *w)
         listq_run(r, w, &q,
                   "SELECT * FROM (SELECT u.id, u.username, u.display_name, u.email, u.phone, "
                   "u.active, u.superuser, u.role_id, r.name AS role_name, u.source, "
-                  "u.last_login_at, u.created_at, u.updated_at FROM users u "
-                  "LEFT JOIN roles r ON r.id = u.role_id) x",
+                  "u.last_login_at, u.created_at, u.updated_at, t.locked_until FROM users u "
+                  "LEFT JOIN roles r ON r.id = u.role_id "
+                  "LEFT JOIN login_throttle t ON t.key = 'user:' || u.username) x",
                   NULL);
     }
 done:
@@ -98,6 +106,10 @@ void users_get(http_req *r, http_resp *w)
         resp_error(w, 404, "not_found", NULL, "no user with id %lld", (long long)id);
         return;
     }
+    db_conn *c = db_acquire(r->app->db);
+    set_locked_until(u, session_user_locked_until(
+                            c, json_string_value(json_object_get(u, "username"))));
+    db_release(c);
     resp_json(w, 200, u);
 }
 
@@ -367,6 +379,7 @@ done:
 
 static const val_field reset_fields[] = {
     {"password", VT_STRING, 0, 0, 1024},
+    {"revoke_tokens", VT_BOOL, 0, 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -395,18 +408,67 @@ void users_reset_password(http_req *r, http_resp *w)
     }
     if (!may_touch(r, w, target))
         goto done;
+    const char *username = json_string_value(json_object_get(target, "username"));
+    int64_t revoked = 0;
+    bool revoke = val_bool(json_object_get(body, "revoke_tokens"));
     c = db_acquire(r->app->db);
-    if (secret_password_hash(given ? given : pw, hash) < 0 ||
+    if (secret_password_hash(given ? given : pw, hash) < 0) {
+        resp_internal(w, "hash");
+        goto done;
+    }
+    /* one transaction: the new password, the lifted lock, the revocations */
+    if (db_begin(c) != DB_OK ||
         db_exec(c, "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 "
                    "WHERE id = $3",
-                DB_ARGS(DB_TEXT(hash), DB_INT(util_now()), DB_INT(id)), NULL) != DB_OK) {
-        resp_internal(w, c ? db_errmsg(c) : "hash");
+                DB_ARGS(DB_TEXT(hash), DB_INT(util_now()), DB_INT(id)), NULL) != DB_OK ||
+        session_unlock_user(c, username) < 0 ||
+        (revoke && db_exec(c, "UPDATE api_tokens SET revoked_at = $1 "
+                              "WHERE user_id = $2 AND revoked_at IS NULL",
+                           DB_ARGS(DB_INT(util_now()), DB_INT(id)), &revoked) != DB_OK) ||
+        db_commit(c) != DB_OK) {
+        resp_internal(w, db_errmsg(c));
+        db_rollback(c);
         goto done;
     }
     db_release(c);
     c = NULL;
     session_revoke_user(r->app, id, NULL);
-    resp_json(w, 200, given ? json_pack("{s:b}", "ok", 1) : json_pack("{s:b, s:s}", "ok", 1, "password", pw));
+    json_t *out = json_pack("{s:b, s:I}", "ok", 1, "tokens_revoked", (json_int_t)revoked);
+    if (!given)
+        json_object_set_new(out, "password", json_string(pw));
+    resp_json(w, 200, out);
+done:
+    if (c)
+        db_release(c);
+    json_decref(body);
+    json_decref(target);
+}
+
+static const val_field no_fields[] = {{NULL, 0, 0, 0, 0}};
+
+void users_unlock(http_req *r, http_resp *w)
+{
+    int64_t id;
+    json_t *body = NULL, *target = NULL;
+    db_conn *c = NULL;
+    if (!req_id(r, w, 0, &id))
+        return;
+    audit_set_id(r, "user", id, NULL);
+    if (r->body_len && (!(body = req_json(r, w)) || !val_check(w, body, no_fields, false)))
+        goto done;
+    if (!(target = session_user_json(r->app, id))) {
+        resp_error(w, 404, "not_found", NULL, "no user with id %lld", (long long)id);
+        goto done;
+    }
+    if (!may_touch(r, w, target))
+        goto done;
+    c = db_acquire(r->app->db);
+    int was = session_unlock_user(c, json_string_value(json_object_get(target, "username")));
+    if (was < 0) {
+        resp_internal(w, db_errmsg(c));
+        goto done;
+    }
+    resp_json(w, 200, json_pack("{s:b, s:b}", "ok", 1, "was_locked", was));
 done:
     if (c)
         db_release(c);

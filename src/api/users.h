@@ -9,7 +9,13 @@ void users_get(http_req *r, http_resp *w);
 void users_create(http_req *r, http_resp *w);
 void users_update(http_req *r, http_resp *w);
 void users_delete(http_req *r, http_resp *w);
+/* POST /users/{id}/password: a new password (given, or generated and
+ * returned once); also ends the user's sessions, lifts their login lock,
+ * and with "revoke_tokens": true revokes their API tokens. */
 void users_reset_password(http_req *r, http_resp *w);
+/* POST /users/{id}/unlock: lift the user's login lock (423 after too many
+ * failed logins) before it runs out; {"was_locked": bool}. */
+void users_unlock(http_req *r, http_resp *w);
 
 /* When no user exists, create "admin" (superuser) with the password from
  * CAIRN_ADMIN_PASSWORD or a random one, which is printed to stdout and

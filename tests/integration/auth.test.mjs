@@ -209,6 +209,26 @@ test('an admin resets a password: generated once or given; the user\'s sessions 
   assert.ok(!server.logs().includes(r.body.password), 'the generated password is not logged');
 });
 
+test('a password reset can revoke the user\'s API tokens too (a leaked password may have leaked them)', async () => {
+  const u = await makeUser(admin);
+  const c = await loginAs(server, u);
+  const made = [];
+  for (const name of ['ci', 'backup']) {
+    const t = await c.post('/api/v1/tokens', { name });
+    assertStatus(t, 201);
+    made.push(t.body.token);
+  }
+  const bearer = (tok) => Object.assign(new Client(server.url), { bearer: tok });
+  // a plain reset keeps them (automation goes on)
+  assertStatus(await admin.post(`/api/v1/users/${u.id}/password`, {}), 200);
+  for (const tok of made) assertStatus(await bearer(tok).get('/api/v1/auth/me'), 200);
+  const r = await admin.post(`/api/v1/users/${u.id}/password`, { revoke_tokens: true });
+  assertStatus(r, 200);
+  assert.equal(r.body.tokens_revoked, 2);
+  for (const tok of made) assertError(await bearer(tok).get('/api/v1/auth/me'), 401, 'unauthorized');
+  assert.equal((await admin.post(`/api/v1/users/${u.id}/password`, { revoke_tokens: true })).body.tokens_revoked, 0);
+});
+
 test('sessions live in the database: a second cairnd on the same database accepts the cookie', async () => {
   const u = await makeUser(admin);
   const c = await loginAs(server, u);

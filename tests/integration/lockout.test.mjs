@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/harness.mjs';
 import { Client, adminClient } from '../lib/client.mjs';
-import { assertError, assertStatus, makeUser, setSettings, auditRows, auditMark, uniq } from './common.mjs';
+import { assertError, assertStatus, makeUser, userWith, setSettings, auditRows, auditMark, uniq } from './common.mjs';
 
 let server, admin, adminToken;
 
@@ -63,6 +63,46 @@ test('a successful login clears the user\'s failure count', async () => {
   assertStatus(await login(u.username, u.password), 200);
   for (let i = 0; i < 2; i++) assertError(await login(u.username, 'wrong-password'), 401);
   assertStatus(await login(u.username, u.password), 200, 'two failures after a success do not lock');
+});
+
+test('an admin sees the lock and lifts it (unlock, or a password reset); others cannot', async () => {
+  const u = await makeUser(admin);
+  const lock = async () => {
+    for (let i = 0; i < 3; i++) assertError(await login(u.username, 'wrong-password'), 401);
+    assertError(await login(u.username, u.password), 423, 'locked');
+  };
+  await lock();
+  const now = Math.floor(Date.now() / 1000);
+  const listed = (await adminToken.get(`/api/v1/users?q=${u.username}`)).body.items.find((x) => x.id === u.id);
+  assert.ok(listed.locked_until > now && listed.locked_until <= now + 601, `locked_until ${listed.locked_until}`);
+  assert.equal((await adminToken.get(`/api/v1/users/${u.id}`)).body.locked_until, listed.locked_until);
+
+  // users:edit is not enough, and a plain admin cannot unlock a superuser
+  const ed = await userWith(server, admin, ['users:view', 'users:edit']);
+  assertError(await ed.post(`/api/v1/users/${u.id}/unlock`, {}), 403, 'forbidden');
+  assertError(await login(u.username, u.password), 423, 'locked');
+  const pa = await userWith(server, admin, ['users:view', 'users:admin']);
+  const root = (await adminToken.get('/api/v1/users?q=admin')).body.items.find((x) => x.username === 'admin');
+  assertError(await pa.post(`/api/v1/users/${root.id}/unlock`, {}), 403, 'forbidden');
+  assertError(await pa.post('/api/v1/users/999999/unlock', {}), 404, 'not_found');
+
+  const mark = await auditMark(adminToken);
+  const r = await pa.post(`/api/v1/users/${u.id}/unlock`, {});
+  assertStatus(r, 200);
+  assert.equal(r.body.was_locked, true);
+  assert.equal((await adminToken.get(`/api/v1/users/${u.id}`)).body.locked_until, null);
+  assertStatus(await login(u.username, u.password), 200, 'unlocked at once');
+  assert.equal((await pa.post(`/api/v1/users/${u.id}/unlock`)).body.was_locked, false, 'no body is fine too');
+  const rows = (await auditRows(adminToken, { action: 'user.unlock' })).filter((x) => x.id > mark);
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0].username, pa.user.username);
+  assert.equal(String(rows[0].object_id), String(u.id));
+
+  // a password reset lifts the lock too: the user signs in with the new one
+  await lock();
+  const reset = await pa.post(`/api/v1/users/${u.id}/password`, {});
+  assertStatus(reset, 200);
+  assertStatus(await login(u.username, reset.body.password), 200, 'the reset unlocked the account');
 });
 
 test('unknown user names are locked the same way (no way to tell who exists)', async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../lib/harness.mjs';
-import { adminClient } from '../lib/client.mjs';
+import { adminClient, Client } from '../lib/client.mjs';
 import {
   ARTIFACTS, launch, login, screenshot, pageReady, tableDrawn, menuTexts, modalShown, modalGone, toastMatching,
 } from './browser.mjs';
@@ -453,6 +453,27 @@ step('the user changes the password; the old one stops working', async () => {
   await page.locator('#login-error').waitFor({ state: 'visible' });
   await login(page, server.url, USER, 'alice-New-Pa55');
   await pageReady(page, 'home');
+});
+
+step('a user locked out by failed logins shows as locked; the admin unlocks them', async () => {
+  const apiLogin = (pw) => new Client(server.url).login(USER, pw);
+  for (let i = 0; i < 5; i++) assert.equal((await apiLogin('not-the-password')).status, 401);
+  assert.equal((await apiLogin('alice-New-Pa55')).status, 423, 'locked even with the right password');
+  await logout();
+  await login(page, server.url, 'admin', server.adminPassword);
+  await pageReady(page, 'home');
+  await go('users');
+  await tableDrawn(page, '#users-table');
+  const r = row('#users-table', USER);
+  await r.locator('.user-locked').waitFor();
+  assert.match(await r.locator('.user-locked').textContent(), /Locked until/);
+  await r.locator('[data-action="unlock"]').click();
+  await toastMatching(page, 'success', /alice can sign in again/);
+  await tableDrawn(page, '#users-table');
+  await page.waitForFunction(() => ![...document.querySelectorAll('#users-table tbody tr')]
+    .some((tr) => tr.textContent.includes('alice') && tr.querySelector('.user-locked')));
+  assert.equal(await row('#users-table', USER).locator('[data-action="unlock"]').count(), 0);
+  assert.equal((await apiLogin('alice-New-Pa55')).status, 200, 'signs in at once');
 });
 
 test('a Chinese browser gets the Chinese console by default', async () => {

@@ -154,13 +154,13 @@ export function modal({ id, title, body, size = '', submitText, submitClass = 'b
 }
 
 /** Ask for confirmation in a modal; resolves true (confirmed) or false. */
-export function confirmDialog({ title, message, confirmText, danger = true }) {
+export function confirmDialog({ title, message, confirmText, danger = true, extra = null }) {
   return new Promise((resolve) => {
     let ok = false;
     modal({
       id: 'confirm-modal',
       title: title || t('common.confirm'),
-      body: el('p', { class: 'mb-0', text: message }),
+      body: el('div', {}, el('p', { class: extra ? 'mb-3' : 'mb-0', text: message }), extra),
       submitText: confirmText || t('common.ok'),
       submitClass: danger ? 'btn-danger' : 'btn-primary',
       onSubmit: () => { ok = true; },

@@ -109,19 +109,30 @@ export async function mount(root, { me, can }) {
   const reload = (resetPaging = false) => dt && dt.ajax.reload(null, resetPaging);
 
   async function resetPassword(u) {
+    const revoke = el('input', { type: 'checkbox', class: 'form-check-input', id: 'reset-revoke-tokens' });
     const ok = await confirmDialog({
       title: t('users.reset_password'),
       message: t('users.reset_confirm', { name: u.username }),
       confirmText: t('users.reset_password'),
+      extra: el('div', { class: 'form-check' }, revoke,
+        el('label', { class: 'form-check-label', attrs: { for: 'reset-revoke-tokens' }, text: t('users.reset_revoke_tokens') })),
     });
     if (!ok) return;
-    const res = await post(`/users/${u.id}/password`, {});
+    const res = await post(`/users/${u.id}/password`, { revoke_tokens: revoke.checked });
+    const revoked = res && res.tokens_revoked ? ` ${t('users.tokens_revoked', { n: res.tokens_revoked })}` : '';
     secretDialog({
       id: 'password-result-modal',
       title: t('users.new_password_title', { name: u.username }),
-      intro: t('users.new_password_intro'),
+      intro: t('users.new_password_intro') + revoked,
       value: (res && res.password) || '',
     });
+    reload();
+  }
+
+  async function unlock(u) {
+    await post(`/users/${u.id}/unlock`, {});
+    toast(t('users.unlocked', { name: u.username }), 'success');
+    reload();
   }
 
   async function remove(u) {
@@ -148,7 +159,9 @@ export async function mount(root, { me, can }) {
       { data: 'email', sort: 'email' },
       { data: 'phone' },
       { data: null, render: textCell(roleName) },
-      { data: 'active', render: nodeCell((u) => (u.active === false ? badge(t('users.inactive'), 'secondary') : badge(t('users.active'), 'success'))) },
+      { data: 'active', render: nodeCell((u) => el('span', {},
+        u.active === false ? badge(t('users.inactive'), 'secondary') : badge(t('users.active'), 'success'),
+        u.locked_until ? badge(t('users.locked_until', { time: fmtTime(u.locked_until) }), 'warning ms-1 user-locked') : null)) },
       { data: 'last_login_at', sort: 'last_login_at', className: 'text-nowrap', render: textCell((u) => fmtTime(u.last_login_at)) },
       {
         data: null,
@@ -156,6 +169,7 @@ export async function mount(root, { me, can }) {
         className: 'text-end text-nowrap',
         render: nodeCell((u) => el('span', {},
           canEdit ? actionButton({ iconName: 'pen-to-square', label: t('common.edit'), role: 'edit', color: 'outline-primary', onClick: () => userDialog({ user: u, me, onSaved: () => reload() }) }) : null,
+          canAdmin && u.locked_until ? actionButton({ iconName: 'lock-open', label: t('users.unlock'), role: 'unlock', color: 'outline-success', onClick: () => unlock(u).catch(() => {}) }) : null,
           canAdmin ? actionButton({ iconName: 'key', label: t('users.reset_password'), role: 'reset-password', color: 'outline-warning', onClick: () => resetPassword(u).catch(() => {}) }) : null,
           canEdit && u.id !== me.id ? actionButton({ iconName: 'trash-can', label: t('common.delete'), role: 'delete', color: 'outline-danger', onClick: () => remove(u).catch(() => {}) }) : null)),
       },
