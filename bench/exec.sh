@@ -29,8 +29,8 @@
 #     and samples the tree's total RSS. ansible -f 100 thrashes 2 cores
 #     (DESIGN.md s7: 388 s for 100 hosts), so it runs on A100_HOSTS (30)
 #     hosts and its wall time is scaled to 100 (said in the table);
-#  6. for every run also records the sshd's CPU (its master's utime, stime,
-#     cutime, cstime: every connection process is its child) and the CPU
+#  6. for every run also records the sshd's CPU (from a cgroup of its own,
+#     which counts every connection process, or else its process tree) and the CPU
 #     other processes used meanwhile, then prints the table, the targets
 #     (cold wall <= pssh and <= Ansible default / 2; warm wall <= Ansible
 #     default / 10; client CPU per host <= pssh's / 5) and writes it to
@@ -91,6 +91,7 @@ CAIRN_PID=""
 cleanup() {
     stop_pid "$CAIRN_PID"
     [ -d "$TMP/sshd" ] && "$ROOT/scripts/sshd-test.sh" stop "$TMP/sshd" >/dev/null 2>&1 || true
+    [ -n "${SSHD_CG:-}" ] && { sleep 0.5; rmdir "$SSHD_CG" 2>/dev/null || say "left cgroup $SSHD_CG"; }
     if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -134,8 +135,23 @@ if [ "$BENCH_USER" != root ]; then
     sleep 1
     SSHD_PID=$(cat "$TMP/sshd/sshd.pid")
 fi
+# The sshd goes into a cgroup of its own when one can be made: every
+# connection process inherits it, and its CPU counter keeps the CPU of
+# processes that have exited, whoever reaped them (sshd_ticks below).
+SSHD_CG="" SSHD_CG_FILE=""
+for cg in /sys/fs/cgroup/cpuacct:cpuacct.usage /sys/fs/cgroup/unified:cpu.stat /sys/fs/cgroup:cpu.stat; do
+    dir="${cg%%:*}/cairn-exec-bench-$$" file="${cg#*:}"
+    [ -e "${cg%%:*}/cgroup.procs" ] || continue
+    if mkdir "$dir" 2>/dev/null; then
+        if echo "$SSHD_PID" >"$dir/cgroup.procs" 2>/dev/null && [ -r "$dir/$file" ]; then
+            SSHD_CG="$dir" SSHD_CG_FILE="$file"
+            break
+        fi
+        rmdir "$dir" 2>/dev/null
+    fi
+done
 SSHD_LIMITS="$(grep -E '^(MaxStartups|MaxSessions)' "$SSHD_CONF" | tr '\n' ' ')"
-say "sshd pid $SSHD_PID on 127.0.0.1:$SSH_PORT ($SSHD_LIMITS)"
+say "sshd pid $SSHD_PID on 127.0.0.1:$SSH_PORT ($SSHD_LIMITS)${SSHD_CG:+, CPU from cgroup $SSHD_CG}"
 # The client key must be readable as ssh wants it (0600).
 chmod 600 "$KEY"
 
@@ -159,10 +175,18 @@ say "cairnd pid $CAIRN_PID on $BASE with $HOSTS hosts -> 127.0.0.1:$SSH_PORT"
 # ---- helpers -------------------------------------------------------------------
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }             # own utime+stime
 ticks_all() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"; } # + reaped children
-# The sshd's CPU: its whole process tree (a non-root login is two levels deep: the
+# The sshd's CPU in clock ticks: from its cgroup when it has one (exact);
+# otherwise its whole process tree (a non-root login is two levels deep: the
 # "[priv]" monitor and the user's "@notty" process): each live process's own
-# and reaped children's CPU, so nothing is counted twice.
+# and reaped children's CPU, so nothing is counted twice, but the CPU of a
+# session process that outlived its parent (reaped by init) is missed.
 sshd_ticks() {
+    if [ -n "$SSHD_CG" ]; then
+        awk -v hz="$HZ" -v f="$SSHD_CG_FILE" '
+            f == "cpuacct.usage" { printf "%d\n", $1 * hz / 1e9; exit }
+            $1 == "usage_usec"   { printf "%d\n", $2 * hz / 1e6; exit }' "$SSHD_CG/$SSHD_CG_FILE"
+        return
+    fi
     local t=0 p
     for p in $(ps -e -o pid=,ppid= | awk -v root="$SSHD_PID" '
         { parent[$1] = $2 }
