@@ -170,3 +170,9 @@ bool util_parse_i64(const char *s, int64_t *out)
     *out = (int64_t)v;
     return true;
 }
+
+static _Thread_local bool disk_full;
+
+void util_disk_full_mark(void) { disk_full = true; }
+void util_disk_full_clear(void) { disk_full = false; }
+bool util_disk_full(void) { return disk_full; }

@@ -37,4 +37,14 @@ size_t util_utf8_len(const char *s);
  * '+'); false on anything else or overflow. */
 bool util_parse_i64(const char *s, int64_t *out);
 
+/* "The disk is full" for the current request. Whatever fails to store for
+ * lack of space (a database statement, a journal write) marks the calling
+ * thread; the HTTP layer clears the mark before each handler and, when it
+ * is set, answers a failure with 507 "the server's disk is full" instead of
+ * a bare 500, so a user knows what to fix and an agent keeps its spool.
+ * Thread-local: handlers on other threads never see it. */
+void util_disk_full_mark(void);
+void util_disk_full_clear(void);
+bool util_disk_full(void);
+
 #endif

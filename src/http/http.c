@@ -92,6 +92,12 @@ void resp_error(http_resp *w, int status, const char *code, const char *field, c
 void resp_internal(http_resp *w, const char *what)
 {
     char v[256];
+    if (util_disk_full()) {
+        log_error("disk_full", "what=%s", log_kv_str(v, sizeof v, what));
+        resp_error(w, 507, "disk_full", NULL,
+                   "the server's disk is full: nothing was stored; free space on the server and try again");
+        return;
+    }
     log_error("internal_error", "what=%s", log_kv_str(v, sizeof v, what));
     resp_error(w, 500, "internal", NULL, "internal error; see the server log");
 }

@@ -70,6 +70,7 @@ static bool is_write(const char *m)
 static void run_handler(conn_state *cs)
 {
     http_req *r = &cs->req;
+    util_disk_full_clear();
     r->route->handler(r, &cs->resp);
     if (is_write(r->method) && !r->audit.skip)
         audit_from_request(r, cs->resp.status);

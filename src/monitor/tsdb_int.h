@@ -39,8 +39,8 @@ int tsdb_format_sample(const tsdb_kind *k, int64_t t, const double *values, char
  * *last are left out. On return *last is the new last update time (or
  * TSDB_LAST_UNKNOWN after an error). With rrdcached configured the update
  * goes to the daemon. Returns 0; with err filled, -1 on an error (the
- * samples are lost: logged), -2 when rrdcached cannot be reached (worth
- * trying again later). */
+ * samples are lost: logged), -2 when rrdcached cannot be reached or the
+ * disk is too full to create the file (worth trying again later). */
 int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char **samples, int n,
                  int64_t *last, char *err, size_t errlen);
 

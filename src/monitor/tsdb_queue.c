@@ -47,6 +47,7 @@
 #include "monitor/tsdb_int.h"
 
 #include "common/log.h"
+#include "common/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -98,6 +99,7 @@ static struct {
     unsigned long long jno; /* number of the current journal */
     unsigned long long jfirst; /* oldest journal still on disk */
     size_t jbytes, queued;
+    bool torn; /* the journal ends in part of a line (a write cut short) */
     bool unsent; /* a write to rrdcached failed since the last rotation */
     int flush_secs;
     time_t rotated_at; /* monotonic seconds */
@@ -417,6 +419,7 @@ static void rotate(void)
     q.jfd = fd;
     q.jno = old + 1;
     q.jbytes = 0;
+    q.torn = false;
     q.rotated_at = mono_now();
     q.unsent = false;
     flush_all();
@@ -459,7 +462,7 @@ static void *flusher_main(void *arg)
             q.unsent = false;
             flush_all();
             if (q.unsent)
-                log_warn("tsdb_writes_deferred", "queued_bytes=%zu retry_secs=%d (rrdcached unreachable?)", q.queued,
+                log_warn("tsdb_writes_deferred", "queued_bytes=%zu retry_secs=%d (rrdcached unreachable or disk full?)", q.queued,
                          RETRY_SECS);
             continue;
         }
@@ -476,6 +479,24 @@ static void *flusher_main(void *arg)
     }
     pthread_mutex_unlock(&q.mu);
     return NULL;
+}
+
+/* A journal write failed (w < 0, errno set) or was cut short (w bytes
+ * written): say why in err, mark a full disk (util.h), and cut the part of
+ * a line off again so the next record does not run into it (the replay
+ * would drop that whole line); when the cut fails, the next write starts
+ * with a newline instead. Called with q.mu held. */
+static void journal_write_failed(ssize_t w, char *err, size_t errlen)
+{
+    int e = w < 0 ? errno : ENOSPC; /* a short write is the disk filling up */
+    snprintf(err, errlen, "journal write: %s", strerror(e));
+    if (e == ENOSPC || e == EDQUOT)
+        util_disk_full_mark();
+    if (w > 0) {
+        off_t end = lseek(q.jfd, 0, SEEK_CUR);
+        if (end < (off_t)w || ftruncate(q.jfd, end - (off_t)w) != 0)
+            q.torn = true;
+    }
 }
 
 /* ---- interface -------------------------------------------------------------------- */
@@ -564,10 +585,15 @@ int tsdb_queue_add(int64_t host, int64_t t, tsdb_item *items, int n, char *err, 
         len += (size_t)l;
     }
     /* Journal first: once write() returns, a crash of cairnd loses nothing. */
+    if (q.torn && len && write(q.jfd, "\n", 1) != 1) {
+        journal_write_failed(-1, err, errlen);
+        goto out;
+    }
+    q.torn = false;
     ssize_t w = len ? write(q.jfd, buf, len) : 0;
     if (w != (ssize_t)len) {
-        snprintf(err, errlen, "journal write: %s", w < 0 ? strerror(errno) : "short write");
-        goto out; /* a partial line is skipped by the replay; nothing was queued */
+        journal_write_failed(w, err, errlen);
+        goto out; /* nothing was queued */
     }
     q.jbytes += len;
     for (int i = 0; i < n; i++) {

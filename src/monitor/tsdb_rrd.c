@@ -174,8 +174,12 @@ static int create_file(const char *path, const tsdb_kind *k, int64_t t)
     argv[argc++] = "RRA:AVERAGE:0.5:60:9504";
     argv[argc++] = "RRA:MAX:0.5:60:9504";
     rrd_clear_error();
-    if (rrd_create_r(tmp, STEP, (time_t)(t - STEP), argc, argv) != 0)
+    if (rrd_create_r(tmp, STEP, (time_t)(t - STEP), argc, argv) != 0) {
+        int e = errno;
+        unlink(tmp); /* what a full disk left of it */
+        errno = e;
         return -1;
+    }
     if (rename(tmp, path) != 0) {
         rrd_set_error("rename %s: %s", tmp, strerror(errno));
         unlink(tmp);
@@ -284,8 +288,11 @@ int tsdb_rrd_put(int64_t host, const tsdb_kind *k, const char *name, const char 
         /* No file yet: create it to start one step before the first sample. */
         snprintf(dir, sizeof dir, "%s/%lld", root, (long long)host);
         if (errno != ENOENT || mkdir_p(dir) < 0 || create_file(path, k, strtoll(samples[0], NULL, 10)) != 0) {
+            /* a full disk is worth trying again later: the samples stay
+             * journaled and queued (as when rrdcached is unreachable) */
+            bool full = errno == ENOSPC || errno == EDQUOT || strstr(rrd_get_error(), "No space left");
             snprintf(err, errlen, "create %s: %s", path, errno != ENOENT ? strerror(errno) : rrd_get_error());
-            return -1;
+            return full ? -2 : -1;
         }
         *last = strtoll(samples[0], NULL, 10) - STEP;
     } else if (*last == TSDB_LAST_UNKNOWN) {

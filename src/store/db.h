@@ -27,6 +27,7 @@
 #define CAIRN_DB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,11 @@ int db_query_one(db_conn *c, const char *sql, const db_val *params, int n, json_
  * number of rows changed. A statement ending in "RETURNING id" should use
  * db_query_one() instead. */
 int db_exec(db_conn *c, const char *sql, const db_val *params, int n, int64_t *changes);
+
+/* A statement that fails because the database's disk (or the PostgreSQL
+ * server's) is full returns DB_ERR like any other failure and also marks
+ * the calling thread with util_disk_full_mark() (util.h), so the HTTP layer
+ * answers 507 instead of a bare 500. */
 
 /* Run several ;-separated statements without parameters (migrations). */
 int db_exec_script(db_conn *c, const char *sql);

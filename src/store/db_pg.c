@@ -26,6 +26,7 @@
  * connection is lost inside a transaction, every statement fails until the
  * caller rolls back, so no statement of that transaction runs outside it.
  */
+#include "common/util.h"
 #include "store/db_impl.h"
 
 #include <errno.h>
@@ -122,6 +123,8 @@ static int pg_fail(pg_conn *pc, const PGresult *res)
         return DB_ERR;
     }
     db_set_err(&pc->base, "%s%s%s [%s]", msg, detail ? ": " : "", detail ? detail : "", state ? state : "?????");
+    if (state && strcmp(state, "53100") == 0) /* disk_full */
+        util_disk_full_mark();
     return map_state(state);
 }
 

@@ -35,6 +35,7 @@
  * outside a transaction enters the gate around its steps here (gate_write).
  * The 5 s busy timeout stays for other processes that open the file.
  */
+#include "common/util.h"
 #include "store/db_impl.h"
 
 #include <errno.h>
@@ -96,6 +97,9 @@ static int map_code(int ext)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return DB_BUSY;
+    case SQLITE_FULL:
+        util_disk_full_mark();
+        return DB_ERR;
     default:
         return DB_ERR;
     }
