@@ -50,7 +50,7 @@ AGENT_REL_OBJ  := $(patsubst %.c,build/obj/%.o,$(AGENT_SRC))
 AGENT_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(AGENT_SRC))
 AGENT_UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(AGENT_UNIT_SRC))
 
-.PHONY: all deps web run test unit bench clean lint asan fuzz fuzz-build
+.PHONY: all deps web run test unit bench clean lint asan fuzz fuzz-build install
 all: build/cairnd $(if $(wildcard src/agent/main.c),build/cairn-agent) build/cairn web
 
 deps:
@@ -128,6 +128,12 @@ fuzz-build: build/fuzz/fuzz_report build/fuzz/fuzz_cron
 fuzz: fuzz-build
 	@for f in build/fuzz/fuzz_*; do n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# `sudo make install`: programs in $(PREFIX)/lib/cairn, the systemd unit, an
+# example /etc/cairn/cairnd.conf and the user `cairn` (scripts/install.sh).
+PREFIX ?= /usr/local
+install: all
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh
 
 run: deps all
 	@scripts/run.sh
