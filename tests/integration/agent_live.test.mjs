@@ -29,7 +29,7 @@ import path from 'node:path';
 import { ROOT, startServer } from '../lib/harness.mjs';
 import { recordingHandler } from '../lib/agentproxy.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { VERSION, assertStatus } from './common.mjs';
+import { VERSION, assertStatus, sleep, waitFor } from './common.mjs';
 
 const AGENT = process.env.CAIRN_AGENT || path.join(ROOT, 'build/asan/cairn-agent');
 const ENROLL = `live-enroll-${crypto.randomBytes(8).toString('hex')}`;
@@ -41,18 +41,6 @@ const extraDirs = [];         // state directories to remove at the end
 // A hostname of the agent's own (a UTS namespace) needs CAP_SYS_ADMIN.
 const canRename = spawnSync('unshare', ['--uts', 'true']).status === 0;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Poll fn until it returns a truthy value; throws with `what` after timeoutMs.
-async function waitFor(what, fn, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 // ---- the recording proxy ------------------------------------------------------
 

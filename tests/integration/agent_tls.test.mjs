@@ -22,13 +22,12 @@ import path from 'node:path';
 import { ROOT, startServer } from '../lib/harness.mjs';
 import { recordingHandler } from '../lib/agentproxy.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { assertStatus } from './common.mjs';
+import { assertStatus, sleep } from './common.mjs';
 
 const AGENT = process.env.CAIRN_AGENT_RELEASE || path.join(ROOT, 'build/cairn-agent');
 const ENROLL = `tls-enroll-${crypto.randomBytes(8).toString('hex')}`;
 let server, admin, dir;
 const fronts = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- a test PKI ------------------------------------------------------------------
 

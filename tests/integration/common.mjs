@@ -16,6 +16,20 @@ export const USER_PASSWORD = 'user-Pa55word';
 
 let seq = 0;
 // A name unique within this test process: prefix + counter.
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Poll fn until it returns a truthy value (which is returned); throws with
+// `what` after timeoutMs.
+export async function waitFor(what, fn, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(150);
+  }
+}
+
 export function uniq(prefix = 'x') {
   seq += 1;
   return `${prefix}${process.pid % 1000}${seq}`;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { ROOT, startServer } from '../lib/harness.mjs';
 import { recordingHandler } from '../lib/agentproxy.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { assertError, assertStatus, uniq } from './common.mjs';
+import { assertError, assertStatus, uniq, sleep, waitFor } from './common.mjs';
 
 const AGENT = process.env.CAIRN_AGENT || path.join(ROOT, 'build/asan/cairn-agent');
 const ENROLL = `full-enroll-${crypto.randomBytes(8).toString('hex')}`;
@@ -27,17 +27,6 @@ const isRoot = process.getuid && process.getuid() === 0;
 const SKIP = isRoot ? false : 'mounting a small tmpfs for the data directory needs root';
 let mnt, server, admin, proxy, agent, stateDir;
 const filler = () => path.join(mnt, 'filler');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 // Fill the file system to the last byte (big writes, then small ones).
 function fillDisk() {

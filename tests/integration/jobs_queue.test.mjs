@@ -17,11 +17,10 @@ import { startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
 import { startSshd } from '../lib/sshd.mjs';
 import { wsConnect } from '../lib/ws.mjs';
-import { assertStatus, uniq } from './common.mjs';
+import { assertStatus, uniq, sleep, waitFor } from './common.mjs';
 
 let server, admin, sshd, work;
 const hosts = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function job(client, body) {
   const r = await client.post('/api/v1/jobs', body);
@@ -33,16 +32,6 @@ async function get(client, id) {
   const r = await client.get(`/api/v1/jobs/${id}`);
   assertStatus(r, 200, 'get job');
   return r.body;
-}
-
-async function waitFor(what, fn, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
 }
 
 const finished = (j) => !['queued', 'running'].includes(j.status);

@@ -25,14 +25,13 @@ import { freePort, startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
 import { startSshd } from '../lib/sshd.mjs';
 import { wsConnect } from '../lib/ws.mjs';
-import { assertError, assertStatus, auditRows, loginAs, makeRole, makeUser, uniq } from './common.mjs';
+import { assertError, assertStatus, auditRows, loginAs, makeRole, makeUser, uniq, sleep } from './common.mjs';
 
 let server, admin, sshd, work;
 const H = {};      // host name -> id
 const C = {};      // credential name -> id
 const fleet = [];  // the 50 host ids
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function mk(res, body) {
   const r = await admin.post(`/api/v1/${res}`, body);

@@ -21,11 +21,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, freePort } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { assertError, assertStatus, userWith, lastAudit, auditMark, auditRows, uniq } from './common.mjs';
+import { assertError, assertStatus, userWith, lastAudit, auditMark, auditRows, uniq, sleep } from './common.mjs';
 import { startSshd } from '../lib/sshd.mjs';
 
 let server, admin, strict, strictAdmin, work, repo, daemon, daemonPort, silent;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const GIT_ENV = {
   ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test',

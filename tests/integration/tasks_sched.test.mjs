@@ -17,21 +17,10 @@ import path from 'node:path';
 import { startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
 import { startSshd } from '../lib/sshd.mjs';
-import { assertError, assertStatus, auditRows, loginAs, makeRole, makeUser, serverNow, uniq } from './common.mjs';
+import { assertError, assertStatus, auditRows, loginAs, makeRole, makeUser, serverNow, uniq, sleep, waitFor } from './common.mjs';
 
 let server, admin, sshd, work, host;
 let offset = 0; // the server's clock offset, seconds
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 async function task(id) {
   const r = await admin.get(`/api/v1/tasks/${id}`);
