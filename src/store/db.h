@@ -86,7 +86,9 @@ void db_close(db *d);
  * which the database of `url` can be read without its password: for SQLite
  * the database file and its -wal, -shm and -journal files; for PostgreSQL
  * each Unix-socket directory the URL names (else $PGHOST when it is one,
- * else libpq's default /var/run/postgresql). Paths may not exist. Returns
+ * else libpq's default /var/run/postgresql), and where the password or
+ * client key may be: the URL's passfile and sslkey, $PGPASSFILE,
+ * $HOME/.pgpass, $HOME/.postgresql. Paths may not exist. Returns
  * 0, or -1 when url is not a database URL or cannot be parsed. */
 int db_local_paths(const char *url, void (*fn)(void *ctx, const char *path), void *ctx);
 

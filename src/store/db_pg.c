@@ -545,9 +545,9 @@ static int socket_dirs_in(const char *hosts, void (*fn)(void *ctx, const char *p
 
 int db_pg_socket_dirs(const char *conninfo, void (*fn)(void *ctx, const char *path), void *ctx)
 {
-    char *msg = NULL;
+    char *msg = NULL, path[1024];
     PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
-    const char *host = NULL, *hostaddr = NULL;
+    const char *host = NULL, *hostaddr = NULL, *passfile = NULL, *sslkey = NULL, *home = getenv("HOME");
     if (!opts) {
         PQfreemem(msg);
         return -1;
@@ -557,9 +557,26 @@ int db_pg_socket_dirs(const char *conninfo, void (*fn)(void *ctx, const char *pa
             host = o->val;
         else if (strcmp(o->keyword, "hostaddr") == 0)
             hostaddr = o->val;
+        else if (strcmp(o->keyword, "passfile") == 0)
+            passfile = o->val;
+        else if (strcmp(o->keyword, "sslkey") == 0)
+            sslkey = o->val;
     }
     if (!socket_dirs_in(host, fn, ctx) && !(hostaddr && *hostaddr) && !socket_dirs_in(getenv("PGHOST"), fn, ctx))
         fn(ctx, "/var/run/postgresql"); /* libpq's default socket directory on Debian */
+    /* What holds the password or the client key, explicit or libpq's defaults. */
+    if (!passfile || !*passfile)
+        passfile = getenv("PGPASSFILE");
+    if (passfile && *passfile)
+        fn(ctx, passfile);
+    if (sslkey && *sslkey)
+        fn(ctx, sslkey);
+    if (home && *home) {
+        if (snprintf(path, sizeof path, "%s/.pgpass", home) < (int)sizeof path)
+            fn(ctx, path);
+        if (snprintf(path, sizeof path, "%s/.postgresql", home) < (int)sizeof path)
+            fn(ctx, path);
+    }
     PQconninfoFree(opts);
     return 0;
 }

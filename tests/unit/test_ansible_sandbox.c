@@ -14,6 +14,8 @@
  *   <tmp>/data/runs/mine/playbook    visible, writable (this run)
  *   <tmp>/cairn.conf                 reads empty (config file)
  *   <tmp>/db/cairn.db                reads empty (SQLite outside the data dir)
+ *
+ * Also the paths db_local_paths() names for the sandbox to hide.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <cmocka.h>
 
 #include "jobs/ansible_int.h"
+#include "store/db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,12 +204,41 @@ static void test_error_text(void **state)
     assert_non_null(strstr(out, ": cannot hide the data directory (/var/lib/cairn): Permission denied;"));
 }
 
+/* db_local_paths() collects into a newline-separated list. */
+static void collect(void *ctx, const char *path)
+{
+    strncat(ctx, path, 1023 - strlen(ctx));
+    strncat(ctx, "\n", 1023 - strlen(ctx));
+}
+
+static void test_db_paths(void **state)
+{
+    (void)state;
+    char got[1024] = "";
+    assert_int_equal(db_local_paths("sqlite:/srv/c.db", collect, got), 0);
+    assert_string_equal(got, "/srv/c.db\n/srv/c.db-wal\n/srv/c.db-shm\n/srv/c.db-journal\n");
+    setenv("HOME", "/home/cairn", 1);
+    unsetenv("PGPASSFILE");
+    got[0] = '\0';
+    assert_int_equal(db_local_paths("postgresql:///d?host=/run/a,db.example.com,/run/b&passfile=/etc/pw", collect, got), 0);
+    assert_string_equal(got, "/run/a\n/run/b\n/etc/pw\n/home/cairn/.pgpass\n/home/cairn/.postgresql\n");
+    got[0] = '\0';
+    assert_int_equal(db_local_paths("postgresql://u:p@db.example.com/d", collect, got), 0); /* TCP only */
+    assert_string_equal(got, "/home/cairn/.pgpass\n/home/cairn/.postgresql\n");
+    got[0] = '\0';
+    unsetenv("PGHOST");
+    assert_int_equal(db_local_paths("postgresql:dbname=d sslkey=/k", collect, got), 0); /* no host: the default socket */
+    assert_string_equal(got, "/var/run/postgresql\n/k\n/home/cairn/.pgpass\n/home/cairn/.postgresql\n");
+    assert_int_equal(db_local_paths("mysql://x", collect, got), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_root),
         cmocka_unit_test(test_unprivileged),
         cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_db_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
