@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,10 @@ int main(int argc, char **argv)
     char err[512];
     int rc = 1;
     server *srv = NULL;
+    /* Not dumpable: processes of the same user (a playbook run with
+     * --ansible-sandbox 0, anything else of this account) cannot read
+     * /proc/<cairnd>/mem, environ or root, nor attach to it. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (config_load(&a.cfg, argc, argv, err, sizeof err) < 0) {
         fprintf(stderr, "cairnd: %s\n", err);
         return 2;

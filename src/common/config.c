@@ -38,6 +38,8 @@ static const opt_desc options[] = {
      "largest request body in bytes (default 1048576)"},
     {"git-allow-local", OPT_INT, OFF(git_allow_local), 0, 1,
      "1 lets library git sources be file:// URLs or local paths (default 0)"},
+    {"ansible-sandbox", OPT_INT, OFF(ansible_sandbox), 0, 1,
+     "1 runs Ansible isolated from the data directory, config and other runs (default 1)"},
     {"git-timeout", OPT_INT, OFF(git_timeout), 1, 3600, "seconds a library git fetch may take (default 20)"},
     {"git-max-transfer", OPT_SIZE, OFF(git_max_transfer), 1024, INT64_C(1) << 34,
      "bytes a library git fetch may receive (default 67108864)"},
@@ -203,6 +205,7 @@ static void config_defaults(config *c)
     c->db_pool = 8;
     c->max_connections = 1024;
     c->body_limit = 1 << 20;
+    c->ansible_sandbox = 1;
     c->git_timeout = 20;
     c->git_max_transfer = 64u << 20;
     c->log_level = LOG_INFO;

@@ -27,6 +27,7 @@ typedef struct {
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
     int git_allow_local;              /* library git sources may be file:// or local paths */
+    int ansible_sandbox;              /* 1: Ansible runs in a mount namespace without cairnd's files */
     int git_timeout;                  /* seconds for one git fetch */
     size_t git_max_transfer;          /* bytes one git fetch may receive */
     int log_level;

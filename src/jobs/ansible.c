@@ -29,10 +29,21 @@
  * `forks` hosts at a time, so the run may take timeout × ceil(hosts/forks).
  *
  * Controller safety: a playbook runs code on the Cairn server as well (local
- * actions, lookups, delegate_to: localhost) with cairnd's user: whoever may
- * run playbooks (tasks:execute) can read what cairnd can read. Run cairnd as
- * an unprivileged user; inventory values from the CMDB are never templated
- * (inventory.h), so editing a host cannot run code here.
+ * actions, lookups, delegate_to: localhost, hosts: localhost) with cairnd's
+ * user. By default (--ansible-sandbox 1) the program runs in its own user
+ * and mount namespace (ansible_sandbox.c) where cairnd's data directory
+ * (database, secret.key, initial-admin-password, RRD files), the config
+ * file, the SQLite files or PostgreSQL socket directory, and the directory
+ * of every run directory are covered by empty mounts, with only this run's
+ * directory bound back; it holds no capability, so it cannot unmount them,
+ * and cannot reach cairnd's or other jobs' /proc/<pid>/root or memory.
+ * Where the kernel refuses a step (no user namespaces in some containers)
+ * the job fails with that reason and nothing runs; --ansible-sandbox 0 runs
+ * playbooks with cairnd's own rights instead (whoever may run them can then
+ * read what cairnd can read). Network access stays: a database reachable
+ * over TCP is protected by its password only. Inventory values from the
+ * CMDB are never templated (inventory.h), so editing a host cannot run code
+ * here.
  */
 #include "jobs/ansible_int.h"
 
@@ -398,6 +409,7 @@ static int run_program(ans_run *run, char *err, size_t cap)
     const char *program = playbook ? "ansible-playbook" : "ansible";
     char exe[PATH_MAX], plugins[PATH_MAX], path[PATH_MAX + 64];
     strv env = {.n = 0}, argv = {.n = 0};
+    ans_sandbox *sb = NULL;
     ans_proc_result pr;
     int rc = -1;
     size_t live = 0;
@@ -459,8 +471,19 @@ static int run_program(ans_run *run, char *err, size_t cap)
         goto done;
     }
     snprintf(path, sizeof path, "%s", exe);
-    ans_proc p = {.path = path, .argv = argv.v, .envp = env.v, .cwd = run->dir, .timeout_s = timeout, .job = j,
-                  .on_line = ans_out_line, .ctx = run};
+    if (j->app->cfg.ansible_sandbox) {
+        char why[384];
+        if (!(sb = malloc(sizeof *sb))) {
+            snprintf(err, cap, "out of memory");
+            goto done;
+        }
+        if (ans_sandbox_prepare(&j->app->cfg, run->dir, sb, why, sizeof why) != 0) {
+            snprintf(err, cap, "cannot isolate ansible from the Cairn server: %s", why);
+            goto done;
+        }
+    }
+    ans_proc p = {.path = path, .argv = argv.v, .envp = env.v, .cwd = run->dir, .sandbox = sb, .timeout_s = timeout,
+                  .job = j, .on_line = ans_out_line, .ctx = run};
     log_info("ansible_started", "job=%lld program=%s hosts=%zu forks=%d", (long long)j->id, program, live, forks);
     if (ans_proc_run(&p, &pr) != 0) {
         snprintf(err, cap, "%s", pr.error);
@@ -471,6 +494,7 @@ static int run_program(ans_run *run, char *err, size_t cap)
     ans_out_finish(run, &pr, program);
     rc = 0;
 done:
+    free(sb);
     strv_free(&env);
     strv_free(&argv);
     return rc;

@@ -8,6 +8,8 @@
  *                   the key Cairn pinned and writes known_hosts for ssh
  *   ansible_proc.c  the child process: fork/execve, live output by lines,
  *                   timeout and cancellation of its process group
+ *   ansible_sandbox.c  the child's isolation: a user and mount namespace
+ *                   without cairnd's files, no capabilities
  *   ansible_out.c   reading the callback plugin's JSON lines into per-host
  *                   output and results
  *
@@ -17,6 +19,7 @@
 #ifndef CAIRN_ANSIBLE_INT_H
 #define CAIRN_ANSIBLE_INT_H
 
+#include "common/config.h"
 #include "common/sbuf.h"
 #include "exec/sshx.h"
 #include "jobs/inventory.h"
@@ -116,6 +119,52 @@ char *ans_keys_known_hosts(const ans_run *run);
  * ("-o HostKeyAlias=cairn-host-7 -o HostKeyAlgorithms=ssh-ed25519") into out. */
 void ans_keys_ssh_args(const ans_host *h, char *out, size_t cap);
 
+/* ---- ansible_sandbox.c ---- */
+
+#define ANS_SB_MAX_HIDE 12
+
+/* One path the program must not see. */
+typedef struct {
+    char path[PATH_MAX];           /* canonical */
+    char what[32];                 /* "the data directory"…, for messages */
+    bool dir;                      /* covered by an empty tmpfs; else /dev/null is bound over it */
+    bool writable;                 /* the tmpfs stays writable (over the run directories: a private /tmp) */
+} ans_sb_path;
+
+/* Everything the child needs to isolate itself, made before fork. */
+typedef struct {
+    char uid_map[32], gid_map[32]; /* "<euid> <euid> 1\n" */
+    char run_dir[PATH_MAX];        /* canonical; bound back at the same path */
+    ans_sb_path hide[ANS_SB_MAX_HIDE];
+    size_t nhide;
+} ans_sandbox;
+
+/* The step at which the child failed, sent to the parent through the report pipe. */
+enum { ANS_SB_EXEC, ANS_SB_UNSHARE, ANS_SB_IDMAP, ANS_SB_PRIVATE, ANS_SB_OPEN_RUN, ANS_SB_HIDE, ANS_SB_MKDIR,
+       ANS_SB_BIND, ANS_SB_READONLY, ANS_SB_CAPS };
+
+typedef struct {
+    int step;                      /* ANS_SB_EXEC: setting up descriptors or execve failed */
+    int index;                     /* into hide[] for HIDE, MKDIR, READONLY; else -1 */
+    int err;                       /* errno */
+} ans_sb_fail;
+
+/* Fill sb for a run in run_dir: cfg's data directory, config file and
+ * database files, and run_dir's parent (every run directory) are hidden;
+ * run_dir stays. Returns 0, or -1 with a message in err (a required path
+ * cannot be resolved). Nothing is allocated. */
+int ans_sandbox_prepare(const config *cfg, const char *run_dir, ans_sandbox *sb, char *err, size_t cap);
+
+/* In the forked child, before execve: enter a new user and mount namespace
+ * in which sb's paths are hidden, and give up every capability (the file
+ * comment of ansible_sandbox.c has the steps). Only async-signal-safe
+ * calls. Returns 0, or -1 with the failed step in f; the child must then
+ * not execve. */
+int ans_sandbox_enter(const ans_sandbox *sb, ans_sb_fail *f);
+
+/* The message for the job's hosts when the child reported f. */
+void ans_sandbox_error(const ans_sandbox *sb, const ans_sb_fail *f, char *out, size_t cap);
+
 /* ---- ansible_proc.c ---- */
 
 typedef void (*ans_line_fn)(void *ctx, int which, const char *line, size_t len);
@@ -125,6 +174,7 @@ typedef struct {
     char *const *argv;             /* NULL-terminated */
     char *const *envp;             /* NULL-terminated, the child's whole environment */
     const char *cwd;
+    const ans_sandbox *sandbox;    /* isolation entered before execve; NULL: none */
     int timeout_s;                 /* whole run; <= 0 none */
     job_run *job;                  /* j->cancel is watched, and the database every second */
     ans_line_fn on_line;           /* each line of stdout (1) and stderr (2), without '\n' */
@@ -136,7 +186,7 @@ typedef struct {
     int term_signal;               /* signal that ended it, else 0 */
     bool timed_out;
     bool cancelled;
-    char error[256];               /* why it could not be started, else "" */
+    char error[512];               /* why it could not be started, else "" */
 } ans_proc_result;
 
 /* Run the program in its own process group, stdin from /dev/null, feeding

@@ -5,10 +5,11 @@
  * anywhere, so no user text is ever parsed as a command line. Between fork
  * and execve the child only makes system calls (the parent is threaded):
  * its own process group, default signal mask and SIGPIPE, stdin from
- * /dev/null, stdout and stderr to pipes, every other descriptor closed on
- * exec, and the run directory as working directory. A failed execve is
- * reported through a close-on-exec pipe, so "not started" is told apart from
- * "exited 127".
+ * /dev/null, stdout and stderr to pipes, the sandbox of ansible_sandbox.c
+ * when the caller gives one, every other descriptor closed on exec, and the
+ * run directory as working directory. A failed sandbox step or execve is
+ * reported through a close-on-exec pipe (an ans_sb_fail: which step, errno),
+ * so "could not be isolated", "not started" and "exited 127" are told apart.
  *
  * The parent polls both pipes (200 ms ticks), cuts the bytes into lines for
  * the caller, and enforces the time limit and cancellation: SIGTERM to the
@@ -44,8 +45,9 @@ typedef struct {
     bool skipping; /* inside an over-long line: drop bytes up to the newline */
 } line_buf;
 
-/* In the child: set up descriptors and exec. Never returns. Only
- * async-signal-safe calls. */
+/* In the child: set up descriptors, enter the sandbox when there is one,
+ * and exec. Never returns; a failure is written to `report` as an
+ * ans_sb_fail. Only async-signal-safe calls. */
 static void child_exec(const ans_proc *p, int in, int out, int err, int report)
 {
     sigset_t none;
@@ -54,8 +56,13 @@ static void child_exec(const ans_proc *p, int in, int out, int err, int report)
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    ans_sb_fail f = {.step = ANS_SB_EXEC, .index = -1};
     setpgid(0, 0);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(p->cwd) != 0)
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        goto fail;
+    if (p->sandbox && ans_sandbox_enter(p->sandbox, &f) != 0)
+        goto report;
+    if (chdir(p->cwd) != 0)
         goto fail;
     /* Everything from 3 up is closed by execve (the report pipe included, which
      * is how the parent learns that execve worked). */
@@ -66,9 +73,11 @@ static void child_exec(const ans_proc *p, int in, int out, int err, int report)
             fcntl((int)fd, F_SETFD, FD_CLOEXEC);
     }
     execve(p->path, p->argv, p->envp);
-fail:;
-    int e = errno;
-    ssize_t w = write(report, &e, sizeof e);
+fail:
+    f.step = ANS_SB_EXEC;
+    f.err = errno;
+report:;
+    ssize_t w = write(report, &f, sizeof f);
     (void)w;
     _exit(127);
 }
@@ -170,15 +179,18 @@ int ans_proc_run(const ans_proc *p, ans_proc_result *res)
     close_fd(&err[1]);
     close_fd(&rep[1]);
     close_fd(&devnull);
-    int child_errno = 0;
+    ans_sb_fail failed = {0};
     ssize_t got;
     do
-        got = read(rep[0], &child_errno, sizeof child_errno);
+        got = read(rep[0], &failed, sizeof failed);
     while (got < 0 && errno == EINTR);
-    if (got == (ssize_t)sizeof child_errno) {
+    if (got == (ssize_t)sizeof failed) {
         waitpid(pid, NULL, 0);
         pid = -1;
-        snprintf(res->error, sizeof res->error, "cannot run %s: %s", p->path, strerror(child_errno));
+        if (failed.step != ANS_SB_EXEC && p->sandbox)
+            ans_sandbox_error(p->sandbox, &failed, res->error, sizeof res->error);
+        else
+            snprintf(res->error, sizeof res->error, "cannot run %s: %s", p->path, strerror(failed.err));
         goto done;
     }
     rc = 0;

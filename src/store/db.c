@@ -181,6 +181,24 @@ static int parse_url(const char *url, const db_backend **be, const char **target
     return **target ? DB_OK : DB_ERR;
 }
 
+int db_local_paths(const char *url, void (*fn)(void *ctx, const char *path), void *ctx)
+{
+    const db_backend *be = NULL;
+    const char *target = NULL;
+    if (!url || parse_url(url, &be, &target) != DB_OK)
+        return -1;
+    if (be != &db_sqlite_backend)
+        return db_pg_socket_dirs(target, fn, ctx);
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s%s", target, suffixes[i]) >= (int)sizeof path)
+            return -1;
+        fn(ctx, path);
+    }
+    return 0;
+}
+
 int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen)
 {
     const db_backend *be = NULL;

@@ -83,6 +83,16 @@ int db_open(const char *url, int pool_size, db **out, char *err, size_t errlen);
  * released. NULL is allowed. */
 void db_close(db *d);
 
+/* Call fn(ctx, path) for every file or directory of this machine through
+ * which the database of `url` can be read without its password: for SQLite
+ * the database file and its -wal, -shm and -journal files; for PostgreSQL
+ * each Unix-socket directory the URL names (else $PGHOST when it is one,
+ * else libpq's default /var/run/postgresql), and where the password or
+ * client key may be: the URL's passfile and sslkey, $PGPASSFILE,
+ * $HOME/.pgpass, $HOME/.postgresql. Paths may not exist. Returns
+ * 0, or -1 when url is not a database URL or cannot be parsed. */
+int db_local_paths(const char *url, void (*fn)(void *ctx, const char *path), void *ctx);
+
 /* "sqlite" or "postgresql". */
 const char *db_kind(const db *d);
 

@@ -62,6 +62,11 @@ typedef struct db_backend {
 extern const db_backend db_sqlite_backend;
 extern const db_backend db_pg_backend;
 
+/* db_local_paths() for a PostgreSQL conninfo (URL or key=value): the
+ * Unix-socket directories it connects through, its password file and
+ * client key (db_pg.c). */
+int db_pg_socket_dirs(const char *conninfo, void (*fn)(void *ctx, const char *path), void *ctx);
+
 /* The backend a pool was opened with. */
 const db_backend *db_backend_of(const db *d);
 

@@ -525,6 +525,65 @@ fail:
     return NULL;
 }
 
+/* Call fn for each '/'-path in the comma-separated host list; 1 when the
+ * list named any host at all. */
+static int socket_dirs_in(const char *hosts, void (*fn)(void *ctx, const char *path), void *ctx)
+{
+    char one[1024];
+    int named = 0;
+    while (hosts && *hosts) {
+        size_t n = strcspn(hosts, ",");
+        if (n > 0) {
+            named = 1;
+            if (hosts[0] == '/' && n < sizeof one) {
+                memcpy(one, hosts, n);
+                one[n] = '\0';
+                fn(ctx, one);
+            }
+        }
+        hosts += n + (hosts[n] == ',');
+    }
+    return named;
+}
+
+int db_pg_socket_dirs(const char *conninfo, void (*fn)(void *ctx, const char *path), void *ctx)
+{
+    char *msg = NULL, path[1024];
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+    const char *host = NULL, *hostaddr = NULL, *passfile = NULL, *sslkey = NULL, *home = getenv("HOME");
+    if (!opts) {
+        PQfreemem(msg);
+        return -1;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+        else if (strcmp(o->keyword, "passfile") == 0)
+            passfile = o->val;
+        else if (strcmp(o->keyword, "sslkey") == 0)
+            sslkey = o->val;
+    }
+    if (!socket_dirs_in(host, fn, ctx) && !(hostaddr && *hostaddr) && !socket_dirs_in(getenv("PGHOST"), fn, ctx))
+        fn(ctx, "/var/run/postgresql"); /* libpq's default socket directory on Debian */
+    /* What holds the password or the client key, explicit or libpq's defaults. */
+    if (!passfile || !*passfile)
+        passfile = getenv("PGPASSFILE");
+    if (passfile && *passfile)
+        fn(ctx, passfile);
+    if (sslkey && *sslkey)
+        fn(ctx, sslkey);
+    if (home && *home) {
+        if (snprintf(path, sizeof path, "%s/.pgpass", home) < (int)sizeof path)
+            fn(ctx, path);
+        if (snprintf(path, sizeof path, "%s/.postgresql", home) < (int)sizeof path)
+            fn(ctx, path);
+    }
+    PQconninfoFree(opts);
+    return 0;
+}
+
 const db_backend db_pg_backend = {
     .kind = "postgresql",
     .open = pg_open,

@@ -10,7 +10,14 @@
 // quotes); a playbook with a library role and extra vars changes a file and
 // is idempotent; check mode changes nothing; CMDB text is never templated;
 // the time limit and cancellation stop ansible and its whole process group;
-// every run's private directory (keys included) is gone afterwards.
+// every run's private directory (keys included) is gone afterwards. The
+// sandbox: a playbook's code on the Cairn server (lookups, delegate_to:
+// localhost, connection: local, hosts: localhost) sees an empty data
+// directory, no other run directory, no PostgreSQL socket, holds no
+// capability and cannot unmount any of it, as root and as an unprivileged
+// cairnd (run under setpriv as nobody); with --ansible-sandbox 0 the same
+// playbook does read the key (so the probes are real); where user
+// namespaces are refused the job fails with the reason and runs nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -287,6 +294,185 @@ test('a host whose key changed is left out; the new key waits for approval', asy
     execFileSync(SSHD, ['stop', dir]);
   }
   assertNoLeftovers();
+});
+
+// The playbook of the sandbox tests: a task on the sshd host, then probes
+// on the Cairn server itself (delegate_to, hosts: localhost with facts,
+// lookups, connection: local) that print what they could see.
+const PROBE_PLAYBOOK = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: remote work
+      command: echo remote-ok
+    - name: probe the controller
+      delegate_to: localhost
+      ignore_errors: true
+      shell: |
+        runs=$(dirname "{{ playbook_dir }}")
+        echo "DATADIR=[$(ls -A '{{ datadir }}' 2>&1 | tr '\\n' ' ')]"
+        echo "RUNS=[$(ls -A "$runs" 2>&1 | tr '\\n' ' ')]"
+        echo "KEY=[$(base64 -w0 '{{ datadir }}/secret.key' 2>&1)]"
+        echo "DB=[$(head -c 15 '{{ datadir }}/cairn.db' 2>&1)]"
+        echo "PGDIR=[$(ls -A '{{ pgdir }}' 2>&1 | tr '\\n' ' ')]"
+        # only where isolated: without the sandbox these would change the host
+        if [ "{{ try_mounts }}" = yes ]; then
+          umount '{{ datadir }}' 2>&1; echo "UMOUNT_DATA_RC=$?"
+          umount -l "$runs" 2>&1; echo "UMOUNT_RUNS_RC=$?"
+          mount -o remount,rw '{{ datadir }}' 2>&1; echo "REMOUNT_RC=$?"
+          mount -t tmpfs none "$runs" 2>&1; echo "MOUNT_RC=$?"
+          unshare -Urm sh -c "umount -l '{{ datadir }}' && ls -A '{{ datadir }}'" 2>&1; echo "NESTED_RC=$?"
+        fi
+        ls /proc/{{ cairnd_pid }}/root/ 2>&1 >/dev/null; echo "PROCROOT_RC=$?"
+        tr '\\0' '\\n' < /proc/{{ cairnd_pid }}/environ 2>&1; echo "ENVIRON_RC=$?"
+        grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status
+        echo "AFTER=[$(ls -A '{{ datadir }}' 2>&1 | tr '\\n' ' ')]"
+- hosts: localhost
+  gather_facts: true
+  tasks:
+    - name: lookup the key
+      ignore_errors: true
+      debug:
+        msg: "LOOKUP_KEY={{ lookup('pipe', 'base64 -w0 ' + datadir + '/secret.key') }}"
+    - name: lookup the database
+      ignore_errors: true
+      debug:
+        msg: "LOOKUP_DB={{ lookup('file', datadir + '/cairn.db') }}"
+    - name: a local command
+      connection: local
+      ignore_errors: true
+      command: base64 -w0 {{ datadir }}/secret.key
+`;
+
+// Run the probe playbook on host `host` of server `srv` (client `cl`); returns
+// the job, its text (results and server logs) and the key forms to look for.
+async function probe(srv, cl, host, pb, { tryMounts = true } = {}) {
+  const pgHost = /[?&]host=([^&]+)/.exec(srv.dbUrl);
+  const extra = { datadir: srv.dataDir, cairnd_pid: srv.pid(), pgdir: pgHost ? decodeURIComponent(pgHost[1]) : '/nonexistent',
+    try_mounts: tryMounts ? 'yes' : 'no' };
+  const r = await cl.post('/api/v1/jobs', { hosts: [host], playbook_id: pb, extra_vars: extra });
+  assertStatus(r, 201, 'probe job');
+  let job;
+  for (const deadline = Date.now() + 120000; ;) {
+    const g = await cl.get(`/api/v1/jobs/${r.body.id}`);
+    if (!['queued', 'running'].includes(g.body.status)) { job = g.body; break; }
+    if (Date.now() > deadline) throw new Error(`probe job did not finish: ${JSON.stringify(g.body)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  const key = fs.readFileSync(path.join(srv.dataDir, 'secret.key'));
+  const forms = [key.toString('hex'), key.toString('base64'), key.toString('base64').replace(/=+$/, '')];
+  return { job, res: job.results[0], text: JSON.stringify(job) + srv.logs(), forms };
+}
+
+// What every sandboxed probe must show.
+function assertIsolated({ res, text, forms }, { pg = false } = {}) {
+  const out = res.stdout;
+  assert.equal(res.status, 'ok', JSON.stringify(res));
+  assert.match(out, /remote-ok/, 'the task on the sshd host ran');
+  for (const f of forms) assert.ok(!text.includes(f), 'the vault key never appears');
+  assert.ok(!text.includes('SQLite format 3') && !text.includes('U1FMaXRlIGZvcm1hdCAz'), 'nor the database');
+  assert.match(out, /DATADIR=\[\]/, 'the data directory is empty');
+  assert.match(out, /RUNS=\[cairn-ansible-\S+ \]/, 'only its own run directory is there');
+  assert.ok(!out.includes('other-run'), 'another run directory is not seen');
+  assert.match(out, /KEY=\[base64: .*No such file/);
+  assert.match(out, /DB=\[head: .*No such file/);
+  if (pg) assert.match(out, /PGDIR=\[\]/, 'the PostgreSQL socket directory is empty');
+  for (const rc of ['UMOUNT_DATA_RC', 'UMOUNT_RUNS_RC', 'REMOUNT_RC', 'MOUNT_RC', 'NESTED_RC', 'PROCROOT_RC', 'ENVIRON_RC'])
+    assert.match(out, new RegExp(`${rc}=[1-9]`), `${rc}: the try failed\n${out}`);
+  for (const c of ['CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) assert.match(out, new RegExp(`${c}:\\s+0+\\n`), `${c} is empty`);
+  assert.match(out, /AFTER=\[\]/, 'still hidden after the tries');
+  assert.ok(!text.includes('CAIRN_ADMIN_PASSWORD='), 'cairnd\'s environment is not read');
+  assert.match(out, /LOOKUP_KEY|lookup the key\] failed/, 'the localhost play ran');
+  assert.match(out, /a local command\] failed/);
+}
+
+test('sandbox: a playbook cannot read the data directory or other runs, nor unmount (root); --ansible-sandbox 0 can', async () => {
+  const decoy = path.join(tmpRoot, 'other-run');
+  fs.mkdirSync(decoy);
+  fs.writeFileSync(path.join(decoy, 'inventory.json'), '{"ansible_password": "decoy"}');
+  try {
+    const r = await admin.post('/api/v1/library', { kind: 'playbook', name: uniq('probe'), content: PROBE_PLAYBOOK });
+    assertStatus(r, 201, 'playbook');
+    const p = await probe(server, admin, hosts['ans-a'], r.body.id);
+    assertIsolated(p, { pg: server.backend === 'pg' });
+
+    // The same playbook without the sandbox reads what it could not before.
+    await server.restart({ args: ['--ansible-sandbox', '0'] });
+    const open = await probe(server, admin, hosts['ans-a'], r.body.id, { tryMounts: false });
+    assert.ok(open.forms.some((f) => open.res.stdout.includes(`KEY=[${f}]`)), `without the sandbox the key is read:\n${open.res.stdout}`);
+    assert.match(open.res.stdout, /other-run/);
+  } finally {
+    fs.rmSync(decoy, { recursive: true, force: true });
+    await server.restart({ args: ['--ansible-sandbox', '1'] });
+  }
+  assertNoLeftovers();
+});
+
+test('sandbox: an unprivileged cairnd (nobody) isolates ansible through a user namespace', async () => {
+  const NOBODY = 65534;
+  const own = (d) => { fs.chownSync(d, NOBODY, NOBODY); return d; };
+  const dataDir = own(fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-nobody-')));
+  const runs = own(fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-nobody-tmp-')));
+  let srv;
+  try {
+    srv = await startServer({
+      dataDir, backend: 'sqlite', env: { TMPDIR: runs },
+      wrap: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'],
+    });
+    const status = fs.readFileSync(`/proc/${srv.pid()}/status`, 'utf8');
+    assert.match(status, /^Uid:\s+65534\s/m, 'cairnd runs as nobody');
+    const cl = await adminClient(srv);
+    const cred = await cl.post('/api/v1/credentials', { name: uniq('nbk'), username: 'root', private_key: fs.readFileSync(ssh.key, 'utf8') });
+    assertStatus(cred, 201);
+    const h = await cl.post('/api/v1/hosts', { hostname: 'nb-a', ip: '127.0.0.1', ssh_port: Number(ssh.port), credential_id: cred.body.id });
+    assertStatus(h, 201);
+    const r = await cl.post('/api/v1/library', { kind: 'playbook', name: uniq('probe'), content: PROBE_PLAYBOOK });
+    assertStatus(r, 201);
+    const p = await probe(srv, cl, h.body.id, r.body.id);
+    assertIsolated(p);
+    assert.deepEqual(fs.readdirSync(runs), [], 'the run directory is removed');
+  } finally {
+    await srv?.stop();
+    for (const d of [dataDir, runs]) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('sandbox: where the kernel refuses a user namespace, the job fails with why and nothing runs', async () => {
+  // cairnd in a user namespace of its own whose limit of nested user
+  // namespaces is 0: unshare(CLONE_NEWUSER) fails there as in a locked-down container.
+  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-nouserns-'));
+  const marker = path.join(work, 'ran-without-sandbox');
+  let srv;
+  try {
+    srv = await startServer({
+      env: { TMPDIR: runs },
+      wrap: ['unshare', '--user', '--map-root-user', 'sh', '-c', 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"'],
+    });
+    const cl = await adminClient(srv);
+    const cred = await cl.post('/api/v1/credentials', { name: uniq('nuk'), username: 'root', private_key: fs.readFileSync(ssh.key, 'utf8') });
+    assertStatus(cred, 201);
+    const h = await cl.post('/api/v1/hosts', { hostname: 'nu-a', ip: '127.0.0.1', ssh_port: Number(ssh.port), credential_id: cred.body.id });
+    assertStatus(h, 201);
+    const r = await cl.post('/api/v1/library', {
+      kind: 'playbook', name: uniq('touch'), content: `- hosts: all\n  gather_facts: false\n  tasks:\n    - file: path=${marker} state=touch\n`,
+    });
+    assertStatus(r, 201);
+    const j = await cl.post('/api/v1/jobs', { hosts: [h.body.id], playbook_id: r.body.id });
+    assertStatus(j, 201);
+    let job;
+    for (const deadline = Date.now() + 60000; ;) {
+      const g = await cl.get(`/api/v1/jobs/${j.body.id}`);
+      if (!['queued', 'running'].includes(g.body.status)) { job = g.body; break; }
+      if (Date.now() > deadline) throw new Error('the job did not finish');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    assert.equal(job.results[0].status, 'failed', JSON.stringify(job.results[0]));
+    assert.match(job.results[0].error, /^cannot isolate ansible from the Cairn server: unshare: No space left on device; allow user namespaces, or start cairnd with --ansible-sandbox 0/);
+    assert.ok(!fs.existsSync(marker), 'nothing ran');
+    assert.deepEqual(fs.readdirSync(runs), [], 'the run directory is removed');
+  } finally {
+    await srv?.stop();
+    fs.rmSync(runs, { recursive: true, force: true });
+  }
 });
 
 test('no private key of any run is left in /tmp', () => {

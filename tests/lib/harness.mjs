@@ -7,6 +7,8 @@
 //   opts.env       extra environment
 //   opts.dataDir   reuse a data directory (to restart on existing data)
 //   opts.dbUrl     reuse a database URL (PostgreSQL: keep the same database)
+//   opts.wrap      a command that execs cairnd, e.g. ['setpriv', '--reuid=65534', …]
+//                  (it must exec, so pid() and signals reach cairnd itself)
 //
 // restart(more) stops and starts the server on the same data; more.env and
 // more.args (optional) are added to the environment and flags of this and
@@ -116,7 +118,8 @@ export async function startServer(opts = {}) {
   async function launch() {
     sent = null;
     await waitForBinary();
-    child = spawn(CAIRND, ['--listen', `127.0.0.1:${port}`, '--data', dataDir, '--db', dbUrl,
+    const cmd = [...(opts.wrap || []), CAIRND];
+    child = spawn(cmd[0], [...cmd.slice(1), '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--db', dbUrl,
       '--web', path.join(ROOT, 'build/web'), ...extraArgs], {
       env: { ...process.env, CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD,
         ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1', ...extraEnv },

@@ -364,6 +364,7 @@ static void test_config_defaults(void **state)
     assert_int_equal(c.workers, 4);
     assert_int_equal(c.db_pool, 8);
     assert_int_equal(c.log_level, LOG_INFO);
+    assert_int_equal(c.ansible_sandbox, 1);
     assert_false(c.show_help);
     assert_false(c.show_version);
 }
@@ -375,7 +376,7 @@ static void test_config_flags(void **state)
     char err[256];
     assert_int_equal(load(&c, err, sizeof err, "--listen", "0.0.0.0:9000", "--data=/srv/cairn",
                           "--db", "postgresql://db/cairn", "--workers", "2", "--body-limit=2048",
-                          "--log-level", "debug", "--version", NULL), 0);
+                          "--log-level", "debug", "--ansible-sandbox", "0", "--version", NULL), 0);
     assert_string_equal(c.listen_host, "0.0.0.0");
     assert_int_equal(c.listen_port, 9000);
     assert_string_equal(c.data_dir, "/srv/cairn");
@@ -383,6 +384,7 @@ static void test_config_flags(void **state)
     assert_int_equal(c.workers, 2);
     assert_int_equal(c.body_limit, 2048);
     assert_int_equal(c.log_level, LOG_DEBUG);
+    assert_int_equal(c.ansible_sandbox, 0);
     assert_true(c.show_version);
     assert_int_equal(load(&c, err, sizeof err, "-h", NULL), 0);
     assert_true(c.show_help);
@@ -394,13 +396,14 @@ static void test_config_file_then_flags(void **state)
     config c;
     char err[256];
     const char *f = write_conf("a.conf", "# comment\n; also a comment\n\n  listen = 10.0.0.1:81  \n"
-                                         "log_level = warn\nbody_limit=4096\ndb-pool = 3\n");
+                                         "log_level = warn\nbody_limit=4096\ndb-pool = 3\nansible_sandbox = 0\n");
     assert_int_equal(load(&c, err, sizeof err, "--config", f, NULL), 0);
     assert_string_equal(c.listen_host, "10.0.0.1");
     assert_int_equal(c.listen_port, 81);
     assert_int_equal(c.log_level, LOG_WARN);
     assert_int_equal(c.body_limit, 4096);
     assert_int_equal(c.db_pool, 3);
+    assert_int_equal(c.ansible_sandbox, 0);
     /* flags win over the file, wherever --config stands */
     assert_int_equal(load(&c, err, sizeof err, "--listen", "127.0.0.1:82", "--config", f, "--db-pool=5", NULL), 0);
     assert_int_equal(c.listen_port, 82);
@@ -447,6 +450,8 @@ static void test_config_bad_flags(void **state)
     expect_error("body-limit: expected bytes", "--body-limit", "100", NULL);
     expect_error("body-limit: expected bytes", "--body-limit", "1k", NULL);
     expect_error("log-level: expected debug, info, warn or error", "--log-level", "verbose", NULL);
+    expect_error("ansible-sandbox: expected a number from 0 to 1", "--ansible-sandbox", "2", NULL);
+    expect_error("ansible-sandbox: expected a number from 0 to 1", "--ansible-sandbox", "off", NULL);
     expect_error("trusted-proxies: \"10.0.0.0/33\" is not an IP address", "--trusted-proxies", "10.0.0.0/33", NULL);
     expect_error("trusted-proxies: \"nginx\" is not an IP address", "--trusted-proxies", "127.0.0.1,nginx", NULL);
     expect_error("unexpected argument \"serve\"", "serve", NULL);
