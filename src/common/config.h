@@ -9,6 +9,7 @@
 #define CAIRN_CONFIG_H
 
 #include "common/cidr.h"
+#include "common/hostallow.h"
 
 #include <stddef.h>
 
@@ -27,6 +28,7 @@ typedef struct {
     int max_connections;
     size_t body_limit;                /* bytes, default 1 MiB */
     int git_allow_local;              /* library git sources may be file:// or local paths */
+    hostallow_list git_hosts;         /* hosts library git sources may name (empty: all but loopback…) */
     int git_timeout;                  /* seconds for one git fetch */
     size_t git_max_transfer;          /* bytes one git fetch may receive */
     int log_level;
