@@ -25,9 +25,11 @@
  * and write through the stream but hands the socket to libssh2, taking it
  * from the stream as if the stream were libgit2's own git_socket_stream
  * (src/libgit2/streams/socket.h: parent, host, port, socket). net_stream
- * therefore begins with exactly those fields. That layout has not changed
- * in libgit2 0.28 to 1.9; lgit_net_register() refuses any other major
- * version rather than let libssh2 read a wrong descriptor.
+ * therefore begins with exactly those fields. That layout is the same in
+ * libgit2 1.5 (Debian 12), in older 1.x and 0.x sources and in today's;
+ * lgit_net_register() refuses a libgit2 whose major version is not 1 rather
+ * than let libssh2 read a wrong descriptor (every fetch then fails with
+ * "libgit2 cannot start").
  *
  * Interrupts: a connect() or recv() cut short by the fetch's wake-up signal
  * (library_gitrun.c) fails with EINTR and is not retried, so the deadline
