@@ -18,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parse one address into family + 16 bytes (IPv4 in the first 4). */
-static bool parse_addr(const char *text, int *family, unsigned char out[16])
+bool cidr_addr_parse(const char *text, int *family, unsigned char out[16])
 {
     memset(out, 0, 16);
     if (inet_pton(AF_INET, text, out) == 1) {
@@ -39,8 +38,7 @@ static bool parse_addr(const char *text, int *family, unsigned char out[16])
     return true;
 }
 
-/* Parse "addr" or "addr/bits" (len bytes of s, no spaces) into e. */
-static bool parse_entry(const char *s, size_t len, cidr_entry *e)
+bool cidr_entry_parse(const char *s, size_t len, cidr_entry *e)
 {
     char buf[INET6_ADDRSTRLEN + 8];
     if (len == 0 || len >= sizeof buf)
@@ -57,7 +55,7 @@ static bool parse_entry(const char *s, size_t len, cidr_entry *e)
             return false;
         bits = (int)b;
     }
-    if (!parse_addr(buf, &e->family, e->addr))
+    if (!cidr_addr_parse(buf, &e->family, e->addr))
         return false;
     int max = e->family == AF_INET ? 32 : 128;
     if (bits > max)
@@ -79,7 +77,7 @@ int cidr_list_parse(cidr_list *l, const char *text, char *err, size_t cap)
             snprintf(err, cap, "at most %d networks", CIDR_LIST_MAX);
             return -1;
         }
-        if (!parse_entry(p, len, &l->items[l->n])) {
+        if (!cidr_entry_parse(p, len, &l->items[l->n])) {
             snprintf(err, cap, "\"%.*s\" is not an IP address or network like 10.0.0.0/8", (int)(len > 64 ? 64 : len), p);
             return -1;
         }
@@ -89,23 +87,23 @@ int cidr_list_parse(cidr_list *l, const char *text, char *err, size_t cap)
     return 0;
 }
 
+bool cidr_entry_match(const cidr_entry *e, int family, const unsigned char addr[16])
+{
+    int full = e->bits / 8, rest = e->bits % 8;
+    if (e->family != family || memcmp(addr, e->addr, (size_t)full) != 0)
+        return false;
+    return !rest || !((addr[full] ^ e->addr[full]) & (unsigned char)(0xff << (8 - rest)));
+}
+
 bool cidr_list_match(const cidr_list *l, const char *ip)
 {
     int family;
     unsigned char a[16];
-    if (!l || l->n == 0 || !ip || !parse_addr(ip, &family, a))
+    if (!l || l->n == 0 || !ip || !cidr_addr_parse(ip, &family, a))
         return false;
-    for (int i = 0; i < l->n; i++) {
-        const cidr_entry *e = &l->items[i];
-        if (e->family != family)
-            continue;
-        int full = e->bits / 8, rest = e->bits % 8;
-        if (memcmp(a, e->addr, (size_t)full) != 0)
-            continue;
-        if (rest && ((a[full] ^ e->addr[full]) & (unsigned char)(0xff << (8 - rest))))
-            continue;
-        return true;
-    }
+    for (int i = 0; i < l->n; i++)
+        if (cidr_entry_match(&l->items[i], family, a))
+            return true;
     return false;
 }
 
@@ -122,7 +120,7 @@ static bool take_addr(const char *s, size_t len, char *out, size_t cap)
         return false;
     memcpy(out, s, len);
     out[len] = '\0';
-    return parse_addr(out, &family, a);
+    return cidr_addr_parse(out, &family, a);
 }
 
 void cidr_client_ip(const cidr_list *trusted, const char *peer, const char *forwarded_for, char *out, size_t cap)

@@ -2,7 +2,8 @@
  *
  * Used for the `trusted-proxies` setting: which socket peers may tell cairnd
  * the client's address in X-Forwarded-For (for the audit log, the request
- * log and the login lockout per address).
+ * log and the login lockout per address), and for the networks of the
+ * `git-hosts` setting (hostallow.h), through the one-entry functions.
  */
 #ifndef CAIRN_CIDR_H
 #define CAIRN_CIDR_H
@@ -27,6 +28,18 @@ typedef struct {
  * an empty list) into l. Returns 0, or -1 with a message in err naming the
  * bad entry (l is then incomplete and must not be used). */
 int cidr_list_parse(cidr_list *l, const char *text, char *err, size_t cap);
+
+/* Parse one address into *family (AF_INET or AF_INET6) and 16 bytes (IPv4
+ * in the first 4; an IPv4-mapped IPv6 address ::ffff:a.b.c.d is IPv4).
+ * False when text is not an address. */
+bool cidr_addr_parse(const char *text, int *family, unsigned char out[16]);
+
+/* Parse "addr" or "addr/bits" (the len bytes of s, no spaces) into e.
+ * False when it is neither. */
+bool cidr_entry_parse(const char *s, size_t len, cidr_entry *e);
+
+/* Whether the address (as cidr_addr_parse() gives it) lies in e. */
+bool cidr_entry_match(const cidr_entry *e, int family, const unsigned char addr[16]);
 
 /* Whether the address text ip lies in one of l's networks (false for an
  * empty list or text that is not an address). */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL, OPT_CIDRS } opt_type;
+typedef enum { OPT_STR, OPT_INT, OPT_SIZE, OPT_LISTEN, OPT_LEVEL, OPT_CIDRS, OPT_HOSTS } opt_type;
 
 typedef struct {
     const char *name;
@@ -40,6 +40,9 @@ static const opt_desc options[] = {
      "1 lets library git sources be file:// URLs or local paths (default 0)"},
     {"ansible-sandbox", OPT_INT, OFF(ansible_sandbox), 0, 1,
      "1 runs Ansible isolated from the data directory, config and other runs (default 1)"},
+    {"git-hosts", OPT_HOSTS, OFF(git_hosts), 0, 0,
+     "hosts library git sources may name (git.example.com, *.example.com, 10.0.0.0/8, with :port; "
+     "default any but loopback, link-local, multicast)"},
     {"git-timeout", OPT_INT, OFF(git_timeout), 1, 3600, "seconds a library git fetch may take (default 20)"},
     {"git-max-transfer", OPT_SIZE, OFF(git_max_transfer), 1024, INT64_C(1) << 34,
      "bytes a library git fetch may receive (default 67108864)"},
@@ -100,7 +103,7 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
         if (strcmp(o->name, name) != 0)
             continue;
         char *field = (char *)c + o->offset;
-        char msg[160];
+        char msg[256];
         int64_t n;
         switch (o->type) {
         case OPT_LISTEN:
@@ -128,6 +131,12 @@ static int config_set(config *c, const char *name, const char *v, char *err, siz
             return 0;
         case OPT_CIDRS:
             if (cidr_list_parse((cidr_list *)(void *)field, v, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", name, msg);
+                return -1;
+            }
+            return 0;
+        case OPT_HOSTS:
+            if (hostallow_parse((hostallow_list *)(void *)field, v, msg, sizeof msg) < 0) {
                 snprintf(err, errlen, "%s: %s", name, msg);
                 return -1;
             }

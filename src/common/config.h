@@ -9,6 +9,7 @@
 #define CAIRN_CONFIG_H
 
 #include "common/cidr.h"
+#include "common/hostallow.h"
 
 #include <stddef.h>
 
@@ -28,6 +29,7 @@ typedef struct {
     size_t body_limit;                /* bytes, default 1 MiB */
     int git_allow_local;              /* library git sources may be file:// or local paths */
     int ansible_sandbox;              /* 1: Ansible runs in a mount namespace without cairnd's files */
+    hostallow_list git_hosts;         /* hosts library git sources may name (empty: all but loopback…) */
     int git_timeout;                  /* seconds for one git fetch */
     size_t git_max_transfer;          /* bytes one git fetch may receive */
     int log_level;

@@ -5,7 +5,9 @@
  *   1. the URL, ref and path are checked as text (no network yet);
  *   2. a bare repository is made in a fresh mkdtemp() directory (mode 0700)
  *      under the caller's temporary directory;
- *   3. an anonymous remote connects and lists the remote's refs; the ref
+ *   3. an anonymous remote connects and lists the remote's refs: only to
+ *      addresses the git-hosts setting allows (library_gitnet.c checks
+ *      every connection), and following no off-site redirect; the ref
  *      asked for is looked up as refs/heads/<ref>, then refs/tags/<ref> (or
  *      the remote's HEAD when none was given); a hex ref that names neither
  *      is taken as a commit id, and then every branch and tag is fetched;
@@ -161,6 +163,7 @@ bool lgit_path_ok(const char *path, char *why, size_t cap)
 typedef struct {
     const lgit_source *s;
     lgit_result *out;
+    lgit_guard guard;
     double deadline;
     bool timed_out, too_big, auth_failed, host_key_changed;
     bool tried_key, tried_pass, tried_user;
@@ -256,6 +259,8 @@ static lgit_status git_failed(const fetch_ctx *x, int rc, lgit_result *out, cons
 {
     const git_error *e = git_error_last();
     const char *msg = e && e->message ? e->message : "unknown error";
+    if (x->guard.refused)
+        return lgit_fail(out, LGIT_BAD_URL, "url", "%s", x->guard.why);
     if (x->host_key_changed)
         return lgit_fail(out, LGIT_HOST_KEY, "host_key", "the server's ssh host key is %s, not the %s recorded for "
                          "this source; if the change is expected, send {\"host_key\": \"%s\"}",
@@ -334,6 +339,7 @@ static lgit_status download(git_repository *repo, git_remote *remote, fetch_ctx 
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     set_callbacks(&fo.callbacks, x);
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    fo.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
     fo.update_fetchhead = 0;
     int rc = git_remote_download(remote, &refspecs, &fo);
     if (rc < 0 || past_deadline(x))
@@ -372,12 +378,13 @@ lgit_status lgit_fetch_now(const lgit_source *s, double deadline, lgit_result *o
     git_remote *remote = NULL;
     git_commit *commit = NULL;
     git_tree *tree = NULL;
-    fetch_ctx x = {.s = s, .out = out, .deadline = deadline};
+    fetch_ctx x = {.s = s, .out = out, .guard = {.hosts = s->hosts}, .deadline = deadline};
     lgit_status st;
     if (snprintf(dir, sizeof dir, "%s/git-XXXXXX", s->tmp_parent) >= (int)sizeof dir || !mkdtemp(dir)) {
         dir[0] = '\0';
         return lgit_fail(out, LGIT_INTERNAL, NULL, "cannot make a temporary directory");
     }
+    lgit_net_guard(&x.guard);
     if (git_repository_init(&repo, dir, 1) < 0) {
         st = lgit_fail(out, LGIT_INTERNAL, NULL, "cannot make a temporary repository");
         goto done;
@@ -393,9 +400,15 @@ lgit_status lgit_fetch_now(const lgit_source *s, double deadline, lgit_result *o
         st = lgit_fail(out, LGIT_BAD_URL, "url", "not a git URL: %s", s->url);
         goto done;
     }
-    git_remote_callbacks cb;
-    set_callbacks(&cb, &x);
-    int rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
+    /* Redirects: GIT_REMOTE_REDIRECT_NONE, not libgit2's default INITIAL.
+     * Every connection is checked anyway (library_gitnet.c), but a server
+     * elsewhere would get the credential meant for this URL's server, and
+     * the item would record a URL it was not read from. */
+    git_remote_connect_options co;
+    git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+    set_callbacks(&co.callbacks, &x);
+    co.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+    int rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
     if (rc < 0) {
         st = git_failed(&x, rc, out, "cannot reach the repository");
         goto done;
@@ -416,6 +429,7 @@ done:
     git_commit_free(commit);
     git_remote_free(remote);
     git_repository_free(repo);
+    lgit_net_guard(NULL);
     if (dir[0])
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return st;

@@ -18,6 +18,13 @@
  * by the caller (host_key), or accepted and reported (out->host_key) so
  * that the caller can pin it for the next time.
  *
+ * Hosts: every connection (git://, ssh, https, and any server an https
+ * redirect would name) goes only to addresses that the caller's host list
+ * allows (common/hostallow.h): the host is resolved once, all its
+ * addresses are checked, and only those are connected to
+ * (library_gitnet.c). A refused host is LGIT_BAD_URL naming the host and
+ * why. Off-site https redirects are not followed at all.
+ *
  * Each fetch runs on a thread of its own while the caller waits, at most
  * the deadline plus a grace period: past the deadline the fetch thread is
  * sent a signal (a no-op handler installed without SA_RESTART) once a
@@ -32,6 +39,8 @@
  */
 #ifndef CAIRN_LIBRARY_GIT_H
 #define CAIRN_LIBRARY_GIT_H
+
+#include "common/hostallow.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,12 +66,13 @@ typedef struct {
     int timeout_s;            /* whole operation */
     size_t max_transfer;      /* bytes received */
     bool allow_local;         /* accept file:// and plain paths */
+    const hostallow_list *hosts; /* hosts that may be connected to; NULL = the default (hostallow.h) */
     int max_parallel;         /* fetches at once in this process (others: LGIT_BUSY) */
 } lgit_source;
 
 typedef enum {
     LGIT_OK = 0,
-    LGIT_BAD_URL,     /* 400: scheme not allowed, malformed */
+    LGIT_BAD_URL,     /* 400: scheme or host not allowed, malformed */
     LGIT_BAD_REF,     /* 400: no such branch, tag or commit */
     LGIT_BAD_PATH,    /* 400: missing, unsafe, wrong type */
     LGIT_BAD_CONTENT, /* 400: binary, too big, too many files, link outside */

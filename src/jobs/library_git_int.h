@@ -1,10 +1,30 @@
-/* library_git_int.h -- what library_git.c and library_gitread.c share. */
+/* library_git_int.h -- what library_git.c, library_gitread.c,
+ * library_gitrun.c and library_gitnet.c share. */
 #ifndef CAIRN_LIBRARY_GIT_INT_H
 #define CAIRN_LIBRARY_GIT_INT_H
 
 #include "jobs/library_git.h"
 
 #include <git2.h>
+
+/* The host check of one fetch: set on the fetch thread for as long as it
+ * calls libgit2 (lgit_net_guard()); every connection libgit2 opens is then
+ * checked against hosts (library_gitnet.c), and a refusal sets refused and
+ * why ("git host … is not allowed: …"). */
+typedef struct {
+    const hostallow_list *hosts; /* NULL: the default list */
+    bool refused;
+    char why[400];
+} lgit_guard;
+
+/* Make every plain socket libgit2 opens (git://, ssh, and the one under
+ * https) a checked one. Once per process, after git_libgit2_init(); 0, or
+ * -1 when this libgit2 cannot be used that way (see library_gitnet.c). */
+int lgit_net_register(void);
+
+/* Set the calling thread's guard (NULL: none; connections are then
+ * refused). The guard is borrowed until it is replaced or cleared. */
+void lgit_net_guard(lgit_guard *g);
 
 /* Write the message (printf-style) and field into out; return st. The
  * message is cleaned of control and non-ASCII bytes. */

@@ -146,6 +146,7 @@ static bool fetch(http_req *r, http_resp *w, lgit_source *s, const secrets *k, l
     s->timeout_s = cfg->git_timeout;
     s->max_transfer = cfg->git_max_transfer;
     s->allow_local = cfg->git_allow_local != 0;
+    s->hosts = &cfg->git_hosts;
     s->max_parallel = cfg->workers > 2 ? cfg->workers / 2 : 1; /* leave workers for logins */
     lgit_status st = lgit_fetch(s, res);
     s->tmp_parent = NULL; /* tmp ends here */

@@ -40,7 +40,8 @@ static void on_wake(int sig)
 
 /* Once per process: libgit2, with the server's own git configuration out of
  * the way (url.insteadOf rules or credential helpers there must not change
- * what a user's URL reaches), the CA bundle, and the wake-up signal. */
+ * what a user's URL reaches), the CA bundle, the checked socket stream
+ * (library_gitnet.c), and the wake-up signal. */
 static void init_once_fn(void)
 {
     static const git_config_level_t levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM,
@@ -49,7 +50,7 @@ static void init_once_fn(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_wake;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(WAKE_SIGNAL, &sa, NULL) != 0 || git_libgit2_init() < 0)
+    if (sigaction(WAKE_SIGNAL, &sa, NULL) != 0 || git_libgit2_init() < 0 || lgit_net_register() != 0)
         return;
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
@@ -65,8 +66,9 @@ typedef struct {
     pthread_cond_t cv;
     int refs;            /* 2 while both the fetch thread and the caller hold it */
     bool done;
-    lgit_source s;       /* its strings point into str[] */
+    lgit_source s;       /* its strings point into str[], its hosts to hosts */
     char *str[S_COUNT];
+    hostallow_list hosts;
     double deadline;     /* util_mono_ms() */
     lgit_result res;
     lgit_status st;
@@ -111,6 +113,10 @@ static fetch_job *job_new(const lgit_source *s)
     j->s.passphrase = j->str[S_PASSPHRASE];
     j->s.host_key = j->str[S_HOST_KEY];
     j->s.tmp_parent = j->str[S_TMP];
+    if (s->hosts) {
+        j->hosts = *s->hosts;
+        j->s.hosts = &j->hosts;
+    }
     return j;
 }
 

@@ -6,10 +6,14 @@
 // --git-allow-local 1) and through a real `git daemon` on a loopback port
 // (git://), and over ssh:// from a throwaway root sshd (scripts/sshd-test.sh)
 // with auth-centre key credentials, whose host key is pinned; a role read
-// that way then runs in an Ansible playbook job against the same sshd. A
-// second cairnd runs with the default setting (file:// refused) and a tiny
-// transfer limit. Every refused request is checked to leave the library as
-// it was.
+// that way then runs in an Ansible playbook job against the same sshd. These
+// servers are on 127.0.0.1, which cairnd refuses by default (--git-hosts), so
+// the cairnd reading them lists it: `--git-hosts 127.0.0.1`. A second cairnd
+// runs with file:// refused, a tiny transfer limit and a git-hosts list of
+// one port and a name pattern; a third with the default host rules, which
+// refuse loopback, link-local (cloud metadata) and names resolving there, and
+// is restarted to show a sync refused once its host is no longer allowed.
+// Every refused request is checked to leave the library as it was.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,7 +28,7 @@ import { adminClient } from '../lib/client.mjs';
 import { assertError, assertStatus, userWith, lastAudit, auditMark, auditRows, uniq, sleep } from './common.mjs';
 import { startSshd } from '../lib/sshd.mjs';
 
-let server, admin, strict, strictAdmin, work, repo, daemon, daemonPort, silent;
+let server, admin, strict, strictAdmin, open, openAdmin, work, repo, daemon, daemonPort, silent;
 
 const GIT_ENV = {
   ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test',
@@ -79,12 +83,14 @@ before(async () => {
   commit('first');
   git('tag', 'v1');
 
-  server = await startServer({ args: ['--git-allow-local', '1', '--git-timeout', '6'] });
-  admin = await adminClient(server);
-  strict = await startServer({ args: ['--git-max-transfer', '2048'] });
-  strictAdmin = await adminClient(strict);
-
   daemonPort = await freePort();
+  server = await startServer({ args: ['--git-allow-local', '1', '--git-timeout', '6', '--git-hosts', '127.0.0.1'] });
+  admin = await adminClient(server);
+  strict = await startServer({ args: ['--git-max-transfer', '2048', '--git-hosts', `127.0.0.1:${daemonPort}, *.example.com`] });
+  strictAdmin = await adminClient(strict);
+  open = await startServer({ args: ['--git-timeout', '3'] });
+  openAdmin = await adminClient(open);
+
   daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${work}`, '--listen=127.0.0.1',
     `--port=${daemonPort}`, work], { env: GIT_ENV, stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
@@ -104,6 +110,7 @@ after(async () => {
   try {
     await server?.stop();
     await strict?.stop();
+    await open?.stop();
   } finally {
     daemon?.kill();
     silent?.close();
@@ -324,6 +331,91 @@ test('git:// through a real git daemon; file:// refused by default; transfer lim
   assert.ok(Date.now() - t0 < 20000, `answered after ${Date.now() - t0} ms`);
 });
 
+const ALLOW_HINT = /; an administrator can allow it with --git-hosts$/;
+
+test('git hosts by default: loopback, link-local (cloud metadata), unspecified and names resolving there are refused before any connection; private networks are not', async () => {
+  const before = await libraryCount(openAdmin);
+  const mark = await auditMark(openAdmin);
+  const refused = [
+    ['https://127.0.0.1/ops.git', '127.0.0.1', 'loopback address'],
+    ['https://169.254.169.254/x.git', '169.254.169.254', 'link-local address'],
+    ['https://[fe80::1]/x.git', 'fe80::1', 'link-local address'],
+    ['git://[::1]/x', '::1', 'loopback address'],
+    [`git://[::ffff:127.0.0.1]:${daemonPort}/ops`, '::ffff:127.0.0.1', 'loopback address'],
+    [`git://0.0.0.0:${daemonPort}/ops`, '0.0.0.0', 'unspecified address'],
+    [`git://localhost:${daemonPort}/ops`, 'localhost', 'it resolves to 127.0.0.1, a loopback address'],
+    [`ssh://root@127.0.0.1:${daemonPort}/srv/x.git`, '127.0.0.1', 'loopback address'],
+    ['root@localhost:x.git', 'localhost', 'it resolves to 127.0.0.1, a loopback address'],
+  ];
+  for (const [url, host, why] of refused) {
+    const r = await openAdmin.post('/api/v1/library/import', { url, kind: 'script', path: 'a.sh', name: uniq('ssrf') });
+    assertError(r, 400, 'bad_request', 'url');
+    assert.equal(r.body.error.message, `git host ${host} is not allowed: ${why}; an administrator can allow it with --git-hosts`, url);
+  }
+  assert.equal(await libraryCount(openAdmin), before, 'nothing stored');
+  const rows = (await auditRows(openAdmin, { action: 'library.import' })).filter((a) => a.id > mark);
+  assert.equal(rows.length, refused.length, 'every refusal is audited');
+  for (const a of rows) assert.equal(a.result, 'failed');
+  assert.ok(rows.some((a) => a.detail.url === 'https://169.254.169.254/x.git'), JSON.stringify(rows[0]));
+  assert.deepEqual(fs.readdirSync(path.join(open.dataDir, 'tmp')), [], 'temporary repositories are removed');
+
+  // A private address is allowed by default: the fetch is tried (and fails
+  // for lack of a server there), it is not refused.
+  const priv = await openAdmin.post('/api/v1/library/import', { url: 'git://10.255.255.1:9/x', kind: 'script', path: 'a.sh' });
+  assert.equal(priv.status, 502, priv.text);
+  assert.match(priv.body.error.code, /^git_(unreachable|timeout)$/);
+  assert.doesNotMatch(priv.body.error.message, /not allowed/);
+});
+
+test('git hosts from a list: only what it names (port and *.pattern rules); a network entry allows loopback, a name resolving into it too', async () => {
+  const before = await libraryCount(strictAdmin);
+  const post = (url) => strictAdmin.post('/api/v1/library/import', { url, kind: 'script', path: 'scripts/hello.sh', name: uniq('list') });
+  // 127.0.0.1 on the daemon's port is listed: the fetch happens (and is too big here)
+  assertError(await post(`git://127.0.0.1:${daemonPort}/ops`), 502, 'git_too_big');
+  assertError(await post(`git://localhost:${daemonPort}/ops`), 502, 'git_too_big');
+  const refused = [
+    [`git://127.0.0.1:${silent.address().port}/x`, '127.0.0.1', `port ${silent.address().port} is not in the git-hosts list`],
+    ['https://example.com/x.git', 'example.com', 'not in the git-hosts list'],
+    ['https://example.com.evil.test/x.git', 'example.com.evil.test', 'not in the git-hosts list'],
+    ['https://169.254.169.254/x.git', '169.254.169.254', 'not in the git-hosts list'],
+    ['ssh://git@github.com/x/y.git', 'github.com', 'not in the git-hosts list'],
+  ];
+  for (const [url, host, why] of refused) {
+    const r = await post(url);
+    assertError(r, 400, 'bad_request', 'url');
+    assert.equal(r.body.error.message, `git host ${host} is not allowed: ${why}; an administrator can allow it with --git-hosts`, url);
+  }
+  // a name under *.example.com passes the list (then fails to resolve here, or to answer)
+  const sub = await post('https://git.example.com/x.git');
+  assert.equal(sub.status, 502, sub.text);
+  assert.doesNotMatch(sub.body.error.message, /not allowed/);
+  assert.equal(await libraryCount(strictAdmin), before);
+});
+
+test('a sync whose host is no longer allowed fails the same clear way and changes nothing', async () => {
+  await open.restart({ args: ['--git-hosts', `127.0.0.1:${daemonPort}`] });
+  const imported = await openAdmin.post('/api/v1/library/import', { url: `git://127.0.0.1:${daemonPort}/ops`, kind: 'script', path: 'scripts/hello.sh', name: uniq('later') });
+  assertStatus(imported, 201, 'import with 127.0.0.1 listed');
+  const id = imported.body.id;
+  assertStatus(await openAdmin.post(`/api/v1/library/${id}/sync`, {}), 200, 'sync while listed');
+  const item = (await openAdmin.get(`/api/v1/library/${id}`)).body;
+  await open.restart({ args: ['--git-hosts', ''] }); // back to the default rules
+  const mark = await auditMark(openAdmin);
+  const r = await openAdmin.post(`/api/v1/library/${id}/sync`, {});
+  assertError(r, 400, 'bad_request', 'url');
+  assert.equal(r.body.error.message, 'git host 127.0.0.1 is not allowed: loopback address; an administrator can allow it with --git-hosts');
+  assert.match(r.body.error.message, ALLOW_HINT);
+  assert.deepEqual((await openAdmin.get(`/api/v1/library/${id}`)).body, item, 'the item is unchanged');
+  const a = await lastAudit(openAdmin, 'library.sync', mark);
+  assert.equal(a.result, 'failed');
+  assert.equal(a.object_id, String(id));
+});
+
+test('a bad git-hosts value stops cairnd at start with the reason', async () => {
+  await assert.rejects(startServer({ args: ['--git-hosts', 'git.example.com, 10.0.0.0/40'] }), /git-hosts: "10.0.0.0\/40" is not a host name/);
+  await assert.rejects(startServer({ args: ['--git-hosts', 'git.example.com:99999'] }), /git-hosts: "git.example.com:99999" is not a host name/);
+});
+
 test('ssh:// with an auth-centre key (opened from the vault); a key the server refuses is 502 git_auth', async () => {
   // libgit2 1.5.1's ssh transport leaks while checking the server's key
   // (its known_hosts list and a path buffer, ~100 bytes a connection;
@@ -331,7 +423,8 @@ test('ssh:// with an auth-centre key (opened from the vault); a key the server r
   // libraries' leaks suppressed, the other servers check everything.
   const supp = path.join(work, 'lsan-ssh.supp');
   fs.writeFileSync(supp, 'leak:libgit2.so.1.5\nleak:libssh2.so.1\n');
-  const sshServer = await startServer({ env: { LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=0` } });
+  const sshServer = await startServer({ env: { LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=0` },
+    args: ['--git-hosts', '127.0.0.1'] });
   const sa = await adminClient(sshServer);
   const sshd = startSshd('cairn-git-sshd-');
   try {
