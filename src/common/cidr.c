@@ -13,6 +13,8 @@
  */
 #include "common/cidr.h"
 
+#include "common/util.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +69,9 @@ bool cidr_entry_parse(const char *s, size_t len, cidr_entry *e)
 int cidr_list_parse(cidr_list *l, const char *text, char *err, size_t cap)
 {
     l->n = 0;
-    const char *p = text ? text : "";
-    while (*p) {
-        p += strspn(p, " \t,");
-        size_t len = strcspn(p, " \t,");
-        if (len == 0)
-            break;
+    const char *rest = text ? text : "", *p;
+    size_t len;
+    while ((p = util_list_next(&rest, &len))) {
         if (l->n == CIDR_LIST_MAX) {
             snprintf(err, cap, "at most %d networks", CIDR_LIST_MAX);
             return -1;
@@ -82,7 +81,6 @@ int cidr_list_parse(cidr_list *l, const char *text, char *err, size_t cap)
             return -1;
         }
         l->n++;
-        p += len;
     }
     return 0;
 }

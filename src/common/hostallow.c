@@ -8,6 +8,8 @@
  */
 #include "common/hostallow.h"
 
+#include "common/util.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,12 +106,9 @@ static bool parse_entry(const char *s, size_t len, hostallow_entry *e)
 int hostallow_parse(hostallow_list *l, const char *text, char *err, size_t cap)
 {
     l->n = 0;
-    const char *p = text ? text : "";
-    while (*p) {
-        p += strspn(p, " \t,");
-        size_t len = strcspn(p, " \t,");
-        if (len == 0)
-            break;
+    const char *rest = text ? text : "", *p;
+    size_t len;
+    while ((p = util_list_next(&rest, &len))) {
         if (l->n == HOSTALLOW_MAX) {
             snprintf(err, cap, "at most %d hosts or networks", HOSTALLOW_MAX);
             return -1;
@@ -121,7 +120,6 @@ int hostallow_parse(hostallow_list *l, const char *text, char *err, size_t cap)
             return -1;
         }
         l->n++;
-        p += len;
     }
     return 0;
 }

@@ -171,6 +171,14 @@ bool util_parse_i64(const char *s, int64_t *out)
     return true;
 }
 
+const char *util_list_next(const char **p, size_t *len)
+{
+    const char *s = *p + strspn(*p, " \t,");
+    *len = strcspn(s, " \t,");
+    *p = s + *len;
+    return *len ? s : NULL;
+}
+
 static _Thread_local bool disk_full;
 
 void util_disk_full_mark(void) { disk_full = true; }

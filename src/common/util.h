@@ -37,6 +37,11 @@ size_t util_utf8_len(const char *s);
  * '+'); false on anything else or overflow. */
 bool util_parse_i64(const char *s, int64_t *out);
 
+/* The next item of a list separated by commas, spaces or tabs ("a, b c"):
+ * returns where it starts and sets *len; *p moves past it. NULL when no
+ * item is left. */
+const char *util_list_next(const char **p, size_t *len);
+
 /* "The disk is full" for the current request. Whatever fails to store for
  * lack of space (a database statement, a journal write) marks the calling
  * thread; the HTTP layer clears the mark before each handler and, when it

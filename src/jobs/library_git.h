@@ -91,7 +91,7 @@ typedef struct {
     char host_key[64];   /* ssh: the fingerprint the server showed ("SHA256:…"), else "" */
     char *content;       /* malloc'd: the file's text, or a role's JSON {"rel/path": "text"} */
     const char *field;   /* request field an error is about ("url", "ref", "path"), or NULL */
-    char error[512];     /* what went wrong, for the API client */
+    char error[640];     /* what went wrong, for the API client (a guard's why fits) */
 } lgit_result;
 
 /* Check url's form and scheme without touching the network. Returns true,

@@ -14,7 +14,7 @@
 typedef struct {
     const hostallow_list *hosts; /* NULL: the default list */
     bool refused;
-    char why[400];
+    char why[600]; /* a host name (at most 253) and a reason (at most 199) fit */
 } lgit_guard;
 
 /* Make every plain socket libgit2 opens (git://, ssh, and the one under

@@ -80,7 +80,7 @@ static int refuse(const char *host, const char *why)
 {
     guard->refused = true;
     snprintf(guard->why, sizeof guard->why,
-             "git host %s is not allowed: %s; an administrator can allow it with --git-hosts", host, why);
+             "git host %.253s is not allowed: %.199s; an administrator can allow it with --git-hosts", host, why);
     git_error_set_str(GIT_ERROR_NET, guard->why);
     return -1;
 }
