@@ -2,9 +2,10 @@
 # install.sh -- install a built Cairn (what `make install` runs).
 #
 # Layout (PREFIX defaults to /usr/local; DESTDIR stages into a directory):
-#   PREFIX/lib/cairn/{cairnd,cairn,cairn-agent,web/,README.md}  the programs side
-#       by side: cairnd finds the console (web/) and the agent binary it serves
-#       for the one-line install beside itself
+#   PREFIX/lib/cairn/{cairnd,cairn,cairn-agent,web/,share/,README.md}  the
+#       programs side by side: cairnd finds the console (web/), the agent binary
+#       it serves for the one-line install and Ansible's callback (share/)
+#       beside itself
 #   PREFIX/bin/{cairnd,cairn}            symbolic links to them
 #   /etc/systemd/system/cairnd.service   the unit (packaging/cairnd.service.in)
 #   /etc/cairn/cairnd.conf               settings, only when there is none yet
@@ -27,6 +28,8 @@ done
 install -d -m 755 "$DESTDIR$LIBDIR" "$DESTDIR$PREFIX/bin" "$DESTDIR/etc/systemd/system"
 install -m 755 "$BUILD/cairnd" "$BUILD/cairn" "$agent" "$DESTDIR$LIBDIR/"
 install -m 644 README.md "$DESTDIR$LIBDIR/"
+install -D -m 644 share/ansible/callback_plugins/cairn_jsonl.py \
+    "$DESTDIR$LIBDIR/share/ansible/callback_plugins/cairn_jsonl.py"
 rm -rf "$DESTDIR$LIBDIR/web.new"
 cp -r build/web "$DESTDIR$LIBDIR/web.new"
 chmod -R a+rX,go-w "$DESTDIR$LIBDIR/web.new"

@@ -419,8 +419,9 @@ static int run_program(ans_run *run, char *err, size_t cap)
         snprintf(err, cap, "%s is not installed on the Cairn server (apt-get install ansible-core)", program);
         goto done;
     }
-    if (ans_ws_plugin_dir(plugins, sizeof plugins) != 0) {
-        snprintf(err, cap, "share/ansible/callback_plugins/cairn_jsonl.py was not found (set CAIRN_SHARE_DIR)");
+    if (ans_ws_copy_plugin(run->dir, plugins, sizeof plugins) != 0) {
+        snprintf(err, cap, "share/ansible/callback_plugins/cairn_jsonl.py was not found or not readable "
+                           "(set CAIRN_SHARE_DIR): %s", strerror(errno));
         goto done;
     }
     if (ans_ws_write(run->dir, "ansible.cfg", "[defaults]\n", 11) != 0 ||

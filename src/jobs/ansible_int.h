@@ -94,10 +94,18 @@ int ans_ws_write_roles(job_run *j, const char *dir, char *err, size_t cap);
 int ans_ws_remove(const char *dir);
 
 /* Find share/ansible/callback_plugins (the directory holding cairn_jsonl.py):
- * $CAIRN_SHARE_DIR/ansible/…, else beside the cairnd binary (../share,
- * ../../share for build/asan, ../share/cairn when installed), else
- * /usr/share/cairn. Returns 0 with the directory in out, or -1. */
+ * $CAIRN_SHARE_DIR/ansible/…, else beside the cairnd binary (share when
+ * installed by scripts/install.sh, ../share for build/, ../../share for
+ * build/asan, ../share/cairn), else /usr/share/cairn. Returns 0 with the
+ * directory in out, or -1. */
 int ans_ws_plugin_dir(char *out, size_t cap);
+
+/* Copy cairn_jsonl.py (found by ans_ws_plugin_dir) into run directory dir
+ * as callback_plugins/cairn_jsonl.py and put that directory in out: the
+ * program reads its callback from its own run directory, the one place the
+ * sandbox leaves (ansible_sandbox.c), wherever Cairn is installed. Returns
+ * 0, or -1 (not found, unreadable, or too large to be the plugin). */
+int ans_ws_copy_plugin(const char *dir, char *out, size_t cap);
 
 /* Find an executable `name` on the server's PATH (then /usr/bin); 0 with the
  * absolute path in out, or -1. */

@@ -255,7 +255,7 @@ int ans_ws_plugin_dir(char *out, size_t cap)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            static const char *const rel[] = {"../share", "../../share", "../share/cairn", NULL};
+            static const char *const rel[] = {"share", "../share", "../../share", "../share/cairn", NULL};
             for (const char *const *r = rel; *r; r++)
                 if (snprintf(dir, sizeof dir, "%s/%s", exe, *r) < (int)sizeof dir &&
                     try_plugin_dir(dir, sub, out, cap))
@@ -263,6 +263,33 @@ int ans_ws_plugin_dir(char *out, size_t cap)
         }
     }
     return try_plugin_dir("/usr/share/cairn", sub, out, cap) ? 0 : -1;
+}
+
+int ans_ws_copy_plugin(const char *dir, char *out, size_t cap)
+{
+    enum { PLUGIN_MAX = 1 << 16 };
+    char src[PATH_MAX], file[PATH_MAX + 32];
+    char *text = NULL;
+    int fd = -1, rc = -1;
+    ssize_t len = 0;
+    if (ans_ws_plugin_dir(src, sizeof src) != 0 ||
+        snprintf(file, sizeof file, "%s/cairn_jsonl.py", src) >= (int)sizeof file ||
+        snprintf(out, cap, "%s/callback_plugins", dir) >= (int)cap || !(text = malloc(PLUGIN_MAX)))
+        goto done;
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+        goto done;
+    for (ssize_t r; (r = read(fd, text + len, (size_t)(PLUGIN_MAX - len))) != 0; len += r) {
+        if (r < 0 && errno == EINTR)
+            r = 0;
+        else if (r < 0 || len + r >= PLUGIN_MAX) /* an error, or not the small plugin */
+            goto done;
+    }
+    rc = ans_ws_write(dir, "callback_plugins/cairn_jsonl.py", text, (size_t)len);
+done:
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    return rc;
 }
 
 int ans_ws_find_program(const char *name, char *out, size_t cap)

@@ -24,9 +24,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, freePort, startServer } from '../lib/harness.mjs';
+import { CAIRND, ROOT, freePort, startServer } from '../lib/harness.mjs';
 import { adminClient } from '../lib/client.mjs';
-import { assertStatus, uniq } from './common.mjs';
+import { assertStatus, sleep, uniq } from './common.mjs';
 
 const SSHD = path.join(ROOT, 'scripts/sshd-test.sh');
 let server, admin, sshdDir, ssh, tmpRoot, work;
@@ -433,6 +433,40 @@ test('sandbox: an unprivileged cairnd (nobody) isolates ansible through a user n
   } finally {
     await srv?.stop();
     for (const d of [dataDir, runs]) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('sandbox: a cairnd installed under the directory that holds the run directories (a checkout in /tmp) still runs Ansible', async () => {
+  // The sandbox hides that directory; the callback plugin is copied into the run itself.
+  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ans-under-'));
+  const bin = path.join(runs, 'app/build/asan/cairnd');
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  fs.copyFileSync(CAIRND, bin);
+  fs.chmodSync(bin, 0o755);
+  fs.cpSync(path.join(ROOT, 'share'), path.join(runs, 'app/share'), { recursive: true });
+  let srv;
+  try {
+    // the harness execs [...wrap, CAIRND, args]: run the copy instead
+    srv = await startServer({ backend: 'sqlite', env: { TMPDIR: runs }, wrap: ['sh', '-c', 'shift; exec "$0" "$@"', bin] });
+    assert.equal(fs.realpathSync(`/proc/${srv.pid()}/exe`), fs.realpathSync(bin), 'the copy runs');
+    const cl = await adminClient(srv);
+    const cred = await cl.post('/api/v1/credentials', { name: uniq('under'), username: 'root', private_key: fs.readFileSync(ssh.key, 'utf8') });
+    assertStatus(cred, 201);
+    const h = await cl.post('/api/v1/hosts', { hostname: 'under-a', ip: '127.0.0.1', ssh_port: Number(ssh.port), credential_id: cred.body.id });
+    assertStatus(h, 201);
+    const j = await cl.post('/api/v1/jobs', { hosts: [h.body.id], module: 'ping' });
+    assertStatus(j, 201);
+    let job;
+    for (const deadline = Date.now() + 120000; Date.now() < deadline;) {
+      job = (await cl.get(`/api/v1/jobs/${j.body.id}`)).body;
+      if (!['queued', 'running'].includes(job.status)) break;
+      await sleep(200);
+    }
+    assert.equal(job.status, 'succeeded', JSON.stringify(job.results));
+    assert.match(job.results[0].stdout, /pong/);
+  } finally {
+    await srv?.stop();
+    fs.rmSync(runs, { recursive: true, force: true });
   }
 });
 

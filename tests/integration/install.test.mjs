@@ -39,6 +39,7 @@ test('the staged layout: programs side by side, links, a private config, a unit 
     assert.ok(st.mode & 0o111, `${f} is executable`);
   }
   assert.ok(fs.existsSync(path.join(LIB, 'web/index.html')));
+  assert.ok(fs.existsSync(path.join(LIB, 'share/ansible/callback_plugins/cairn_jsonl.py')), 'Ansible jobs need the callback');
   assert.equal(fs.readlinkSync(path.join(stage, 'usr/local/bin/cairnd')), '../lib/cairn/cairnd');
   assert.ok(fs.existsSync(path.join(stage, 'usr/local/bin/cairn')), 'the CLI link resolves');
   const conf = path.join(stage, 'etc/cairn/cairnd.conf');
