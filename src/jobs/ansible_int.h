@@ -149,7 +149,7 @@ typedef struct {
 
 /* The step at which the child failed, sent to the parent through the report pipe. */
 enum { ANS_SB_EXEC, ANS_SB_UNSHARE, ANS_SB_IDMAP, ANS_SB_PRIVATE, ANS_SB_OPEN_RUN, ANS_SB_HIDE, ANS_SB_MKDIR,
-       ANS_SB_BIND, ANS_SB_READONLY, ANS_SB_CAPS };
+       ANS_SB_BIND, ANS_SB_READONLY, ANS_SB_CAPS, ANS_SB_FORK };
 
 typedef struct {
     int step;                      /* ANS_SB_EXEC: setting up descriptors or execve failed */

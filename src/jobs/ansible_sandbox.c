@@ -11,10 +11,11 @@
  * database's own files (SQLite file, PostgreSQL socket directory) and the
  * directory that holds every run directory. ans_sandbox_enter() (in the
  * child, between fork and execve: system calls only) then:
- *   1. unshare(CLONE_NEWUSER | CLONE_NEWNS): a user namespace that maps only
- *      cairnd's own uid and gid (setgroups denied; the maps are written
- *      while the child is briefly dumpable, as the kernel requires for a
- *      non-root owner), and a mount namespace owned by it;
+ *   1. unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID): a user
+ *      namespace that maps only cairnd's own uid and gid (setgroups denied;
+ *      the maps are written while the child is briefly dumpable, as the
+ *      kernel requires for a non-root owner), a mount namespace and a
+ *      process namespace owned by it;
  *   2. mount propagation of / made private, recursively: nothing done below
  *      reaches the host;
  *   3. the run directory opened (a bind source must be in this namespace);
@@ -25,7 +26,11 @@
  *      except the one over the runs' directory, which stays writable as a
  *      private /tmp for the playbook;
  *   5. the run directory bound back at its own path;
- *   6. every capability given up for good: securebits NOROOT and
+ *   6. a fork: the new process is process 1 of the new process namespace
+ *      (it cannot see or signal cairnd or other jobs, and its leftovers die
+ *      with it) and mounts that namespace's /proc; the process left
+ *      outside closes every descriptor, waits for it and exits as it did;
+ *   7. every capability given up for good: securebits NOROOT and
  *      NO_SETUID_FIXUP (locked), the whole bounding set dropped, ambient set
  *      cleared, an empty capset, and no_new_privs.
  * After execve the program holds no capability (uid 0 gains none under
@@ -57,6 +62,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define RO_TMPFS "mode=0755,size=1m,nr_inodes=64"
@@ -168,8 +174,9 @@ void ans_sandbox_error(const ans_sandbox *sb, const ans_sb_fail *f, char *out, s
         [ANS_SB_BIND] = "cannot bind the run directory",
         [ANS_SB_READONLY] = "cannot make read-only",
         [ANS_SB_CAPS] = "cannot drop capabilities",
+        [ANS_SB_FORK] = "cannot start the first process of the process namespace",
     };
-    const char *step = f->step > ANS_SB_EXEC && f->step <= ANS_SB_CAPS ? steps[f->step] : "setup";
+    const char *step = f->step > ANS_SB_EXEC && f->step <= ANS_SB_FORK ? steps[f->step] : "setup";
     char where[PATH_MAX + 64] = "";
     if ((f->step == ANS_SB_HIDE || f->step == ANS_SB_MKDIR || f->step == ANS_SB_READONLY) && f->index >= 0 &&
         (size_t)f->index < sb->nhide)
@@ -272,11 +279,28 @@ static int drop_caps(void)
         goto fail;                                                                                                     \
     } while (0)
 
+/* In the process left outside the new process namespace: hold no
+ * descriptor (so the pipes end when the program's do), wait for the
+ * program, and exit as it did. A signal that kills this process (cancel,
+ * time limit) makes the parent kill the whole process group, the program
+ * included. */
+static void relay_exit(pid_t program) __attribute__((noreturn));
+static void relay_exit(pid_t program)
+{
+    int st = 0;
+    if (close_range(0, ~0U, 0) != 0)
+        for (int fd = 0; fd < 1024; fd++)
+            close(fd);
+    while (waitpid(program, &st, 0) < 0 && errno == EINTR)
+        ;
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 127);
+}
+
 int ans_sandbox_enter(const ans_sandbox *sb, ans_sb_fail *f)
 {
     char src[32];
     int run = -1;
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0)
         FAIL(ANS_SB_UNSHARE, -1);
     /* /proc/self/{setgroups,uid_map,gid_map} of a non-dumpable process
      * belong to root: only while dumpable can a non-root owner write them. */
@@ -313,6 +337,18 @@ int ans_sandbox_enter(const ans_sandbox *sb, ans_sb_fail *f)
         FAIL(ANS_SB_BIND, -1);
     close(run);
     run = -1;
+    /* The program becomes process 1 of the new process namespace: it sees
+     * and can signal only its own descendants, never cairnd or another job,
+     * and when it ends the kernel ends everything it left behind. */
+    pid_t program = fork();
+    if (program < 0)
+        FAIL(ANS_SB_FORK, -1);
+    if (program > 0)
+        relay_exit(program);
+    /* a /proc of this namespace: no other process, nor its command line,
+     * shows there (a kernel that refuses it, e.g. under a masked /proc in
+     * a container, still keeps the signals apart) */
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     if (drop_caps() != 0)
         FAIL(ANS_SB_CAPS, -1);
     return 0;

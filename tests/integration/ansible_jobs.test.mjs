@@ -322,6 +322,8 @@ const PROBE_PLAYBOOK = `- hosts: all
           mount -t tmpfs none "$runs" 2>&1; echo "MOUNT_RC=$?"
           unshare -Urm sh -c "umount -l '{{ datadir }}' && ls -A '{{ datadir }}'" 2>&1; echo "NESTED_RC=$?"
         fi
+        kill -0 {{ cairnd_pid }} 2>&1; echo "KILL_RC=$?"
+        echo "PROCS=[$(ls -d /proc/[0-9]* | wc -l)] PID1=[$(tr '\\0' ' ' < /proc/1/cmdline | cut -c1-60)]"
         ls /proc/{{ cairnd_pid }}/root/ 2>&1 >/dev/null; echo "PROCROOT_RC=$?"
         tr '\\0' '\\n' < /proc/{{ cairnd_pid }}/environ 2>&1; echo "ENVIRON_RC=$?"
         grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status
@@ -376,7 +378,12 @@ function assertIsolated({ res, text, forms }, { pg = false } = {}) {
   assert.match(out, /KEY=\[base64: .*No such file/);
   assert.match(out, /DB=\[head: .*No such file/);
   if (pg) assert.match(out, /PGDIR=\[\]/, 'the PostgreSQL socket directory is empty');
-  for (const rc of ['UMOUNT_DATA_RC', 'UMOUNT_RUNS_RC', 'REMOUNT_RC', 'MOUNT_RC', 'NESTED_RC', 'PROCROOT_RC', 'ENVIRON_RC'])
+  // its own process namespace: cairnd is not there to signal, and /proc shows only the job's processes
+  const procs = /PROCS=\[(\d+)\] PID1=\[([^\]]*)\]/.exec(out);
+  assert.ok(procs, out);
+  assert.ok(Number(procs[1]) < 40, `only the job's own processes are seen: ${procs[1]}`);
+  assert.match(procs[2], /ansible/, 'process 1 is the job\'s ansible');
+  for (const rc of ['KILL_RC', 'UMOUNT_DATA_RC', 'UMOUNT_RUNS_RC', 'REMOUNT_RC', 'MOUNT_RC', 'NESTED_RC', 'PROCROOT_RC', 'ENVIRON_RC'])
     assert.match(out, new RegExp(`${rc}=[1-9]`), `${rc}: the try failed\n${out}`);
   for (const c of ['CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) assert.match(out, new RegExp(`${c}:\\s+0+\\n`), `${c} is empty`);
   assert.match(out, /AFTER=\[\]/, 'still hidden after the tries');
