@@ -30,11 +30,13 @@
  *
  * Controller safety: a playbook runs code on the Cairn server as well (local
  * actions, lookups, delegate_to: localhost, hosts: localhost) with cairnd's
- * user. By default (--ansible-sandbox 1) the program runs in its own user
- * and mount namespace (ansible_sandbox.c) where cairnd's data directory
- * (database, secret.key, initial-admin-password, RRD files), the config
- * file, the SQLite files or PostgreSQL socket directory, and the directory
- * of every run directory are covered by empty mounts, with only this run's
+ * user. By default (--ansible-sandbox 1) the program runs in its own user,
+ * mount and process namespaces (ansible_sandbox.c), as process 1 of the
+ * last (it can neither see nor signal cairnd or other jobs), where cairnd's
+ * data directory (database, secret.key, initial-admin-password, RRD
+ * files), the config file, the SQLite files or PostgreSQL socket
+ * directory, and the directory of every run directory are covered by
+ * empty mounts, with only this run's
  * directory bound back; it holds no capability, so it cannot unmount them,
  * and cannot reach cairnd's or other jobs' /proc/<pid>/root or memory.
  * Where the kernel refuses a step (no user namespaces in some containers)
