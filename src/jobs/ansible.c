@@ -36,9 +36,9 @@
  * data directory (database, secret.key, initial-admin-password, RRD
  * files), the config file, the SQLite files or PostgreSQL socket
  * directory, and the directory of every run directory are covered by
- * empty mounts, with only this run's
- * directory bound back; it holds no capability, so it cannot unmount them,
- * and cannot reach cairnd's or other jobs' /proc/<pid>/root or memory.
+ * empty mounts, with only this run's directory bound back; it holds no
+ * capability, so it cannot unmount them, and cannot reach cairnd's or
+ * other jobs' /proc/<pid>/root or memory.
  * Where the kernel refuses a step (no user namespaces in some containers)
  * the job fails with that reason and nothing runs; --ansible-sandbox 0 runs
  * playbooks with cairnd's own rights instead (whoever may run them can then
