@@ -95,7 +95,7 @@ run_fuzz() {
         local n=${f##*/fuzz_} dir log rc
         dir=$(mktemp -d)
         log="$art/fuzz-$n.log"
-        "$f" -seed="${FUZZ_TEST_SEED:-1}" -runs="${FUZZ_TEST_RUNS:-20000}" -max_len=65536 \
+        "$f" -seed="${FUZZ_TEST_SEED:-1}" -runs="${FUZZ_TEST_RUNS:-10000}" -max_len=65536 \
             "$dir" "tests/fuzz/corpus/$n" >"$log" 2>&1
         rc=$?
         rm -rf "$dir"
