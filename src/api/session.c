@@ -27,6 +27,16 @@ static int64_t locked_until(db_conn *c, const char *key)
     return v;
 }
 
+/* login_throttle's key for a user name: "user:<name>" (users.c's list
+ * joins on the same form); false when it does not fit (no such user can
+ * exist: names are at most 64 bytes, logins at most 128). */
+enum { USER_KEY_MAX = 160 };
+static bool user_key(char key[USER_KEY_MAX], const char *username)
+{
+    int n = snprintf(key, USER_KEY_MAX, "user:%s", username);
+    return n > 0 && n < USER_KEY_MAX;
+}
+
 /* Count one failure for key; lock it when it reaches max within the window. */
 static void count_failure(app *a, db_conn *c, const char *key, int64_t max)
 {
@@ -46,8 +56,8 @@ static void count_failure(app *a, db_conn *c, const char *key, int64_t max)
 
 int64_t session_user_locked_until(db_conn *c, const char *username)
 {
-    char key[160];
-    if (snprintf(key, sizeof key, "user:%s", username) >= (int)sizeof key)
+    char key[USER_KEY_MAX];
+    if (!user_key(key, username))
         return 0;
     int64_t until = locked_until(c, key);
     return until > util_now() ? until : 0;
@@ -55,8 +65,8 @@ int64_t session_user_locked_until(db_conn *c, const char *username)
 
 int session_unlock_user(db_conn *c, const char *username)
 {
-    char key[160];
-    if (snprintf(key, sizeof key, "user:%s", username) >= (int)sizeof key)
+    char key[USER_KEY_MAX];
+    if (!user_key(key, username))
         return 0;
     int was = session_user_locked_until(c, username) > 0;
     if (db_exec(c, "DELETE FROM login_throttle WHERE key = $1", DB_ARGS(DB_TEXT(key)), NULL) != DB_OK)
@@ -139,8 +149,8 @@ void session_login(http_req *r, http_resp *w)
     const char *pw = json_string_value(json_object_get(body, "password"));
     util_strcpy(r->audit.username, sizeof r->audit.username, name);
     audit_set(r, "user", name, NULL);
-    char ukey[160], ikey[96];
-    snprintf(ukey, sizeof ukey, "user:%s", name);
+    char ukey[USER_KEY_MAX], ikey[96];
+    user_key(ukey, name); /* name is at most 128 bytes (login_fields): it fits */
     snprintf(ikey, sizeof ikey, "ip:%s", r->ip);
     c = db_acquire(r->app->db);
     int64_t now = util_now(), until = locked_until(c, ukey);

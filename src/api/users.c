@@ -89,7 +89,7 @@ void users_list(http_req *r, http_resp *w)
                   "u.active, u.superuser, u.role_id, r.name AS role_name, u.source, "
                   "u.last_login_at, u.created_at, u.updated_at, t.locked_until FROM users u "
                   "LEFT JOIN roles r ON r.id = u.role_id "
-                  "LEFT JOIN login_throttle t ON t.key = 'user:' || u.username) x",
+                  "LEFT JOIN login_throttle t ON t.key = 'user:' || u.username) x", /* session.c's user_key */
                   NULL);
     }
 done:
