@@ -278,10 +278,16 @@ int ans_ws_copy_plugin(const char *dir, char *out, size_t cap)
         goto done;
     if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
         goto done;
-    for (ssize_t r; (r = read(fd, text + len, (size_t)(PLUGIN_MAX - len))) != 0; len += r) {
+    for (;;) {
+        ssize_t r = read(fd, text + len, (size_t)(PLUGIN_MAX - len));
         if (r < 0 && errno == EINTR)
-            r = 0;
-        else if (r < 0 || len + r >= PLUGIN_MAX) /* an error, or not the small plugin */
+            continue;
+        if (r < 0)
+            goto done;
+        if (r == 0)
+            break;
+        len += r;
+        if (len >= PLUGIN_MAX) /* not the small plugin */
             goto done;
     }
     rc = ans_ws_write(dir, "callback_plugins/cairn_jsonl.py", text, (size_t)len);
