@@ -43,24 +43,25 @@ async function mk(res, body) {
   return r.body.id;
 }
 
-// Queue a job, wait for it to finish, return it with its results by host name.
-async function runJob(body, { timeoutMs = 120000 } = {}) {
-  const r = await admin.post('/api/v1/jobs', body);
+// Queue a job (as client cl, default the admin of the shared server), wait
+// for it to finish, return it with its results by host name.
+async function runJob(body, { timeoutMs = 120000, cl = admin } = {}) {
+  const r = await cl.post('/api/v1/jobs', body);
   assertStatus(r, 201, `create job ${JSON.stringify(body)}`);
-  return waitJob(r.body.id, timeoutMs);
+  return waitJob(r.body.id, timeoutMs, cl);
 }
 
-async function waitJob(id, timeoutMs = 120000) {
+async function waitJob(id, timeoutMs = 120000, cl = admin) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const g = await admin.get(`/api/v1/jobs/${id}`);
+    const g = await cl.get(`/api/v1/jobs/${id}`);
     assertStatus(g, 200, 'get job');
     if (!['queued', 'running'].includes(g.body.status)) {
       g.body.by = Object.fromEntries(g.body.results.map((x) => [x.hostname, x]));
       return g.body;
     }
     if (Date.now() > deadline) throw new Error(`job ${id} did not finish: ${JSON.stringify(g.body)}`);
-    await new Promise((res) => setTimeout(res, 200));
+    await sleep(200);
   }
 }
 
@@ -351,15 +352,7 @@ async function probe(srv, cl, host, pb, { tryMounts = true } = {}) {
   const pgHost = /[?&]host=([^&]+)/.exec(srv.dbUrl);
   const extra = { datadir: srv.dataDir, cairnd_pid: srv.pid(), pgdir: pgHost ? decodeURIComponent(pgHost[1]) : '/nonexistent',
     try_mounts: tryMounts ? 'yes' : 'no' };
-  const r = await cl.post('/api/v1/jobs', { hosts: [host], playbook_id: pb, extra_vars: extra });
-  assertStatus(r, 201, 'probe job');
-  let job;
-  for (const deadline = Date.now() + 120000; ;) {
-    const g = await cl.get(`/api/v1/jobs/${r.body.id}`);
-    if (!['queued', 'running'].includes(g.body.status)) { job = g.body; break; }
-    if (Date.now() > deadline) throw new Error(`probe job did not finish: ${JSON.stringify(g.body)}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
+  const job = await runJob({ hosts: [host], playbook_id: pb, extra_vars: extra }, { cl });
   const key = fs.readFileSync(path.join(srv.dataDir, 'secret.key'));
   const forms = [key.toString('hex'), key.toString('base64'), key.toString('base64').replace(/=+$/, '')];
   return { job, res: job.results[0], text: JSON.stringify(job) + srv.logs(), forms };
@@ -461,14 +454,7 @@ test('sandbox: a cairnd installed under the directory that holds the run directo
     assertStatus(cred, 201);
     const h = await cl.post('/api/v1/hosts', { hostname: 'under-a', ip: '127.0.0.1', ssh_port: Number(ssh.port), credential_id: cred.body.id });
     assertStatus(h, 201);
-    const j = await cl.post('/api/v1/jobs', { hosts: [h.body.id], module: 'ping' });
-    assertStatus(j, 201);
-    let job;
-    for (const deadline = Date.now() + 120000; Date.now() < deadline;) {
-      job = (await cl.get(`/api/v1/jobs/${j.body.id}`)).body;
-      if (!['queued', 'running'].includes(job.status)) break;
-      await sleep(200);
-    }
+    const job = await runJob({ hosts: [h.body.id], module: 'ping' }, { cl });
     assert.equal(job.status, 'succeeded', JSON.stringify(job.results));
     assert.match(job.results[0].stdout, /pong/);
   } finally {
@@ -497,15 +483,7 @@ test('sandbox: where the kernel refuses a user namespace, the job fails with why
       kind: 'playbook', name: uniq('touch'), content: `- hosts: all\n  gather_facts: false\n  tasks:\n    - file: path=${marker} state=touch\n`,
     });
     assertStatus(r, 201);
-    const j = await cl.post('/api/v1/jobs', { hosts: [h.body.id], playbook_id: r.body.id });
-    assertStatus(j, 201);
-    let job;
-    for (const deadline = Date.now() + 60000; ;) {
-      const g = await cl.get(`/api/v1/jobs/${j.body.id}`);
-      if (!['queued', 'running'].includes(g.body.status)) { job = g.body; break; }
-      if (Date.now() > deadline) throw new Error('the job did not finish');
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const job = await runJob({ hosts: [h.body.id], playbook_id: r.body.id }, { timeoutMs: 60000, cl });
     assert.equal(job.results[0].status, 'failed', JSON.stringify(job.results[0]));
     assert.match(job.results[0].error, /^cannot isolate ansible from the Cairn server: unshare: No space left on device; allow user namespaces, or start cairnd with --ansible-sandbox 0/);
     assert.ok(!fs.existsSync(marker), 'nothing ran');
